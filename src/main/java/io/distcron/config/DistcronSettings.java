@@ -1,0 +1,45 @@
+package io.distcron.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** Every distcron knob, read once from the {@code distcron} block. */
+public record DistcronSettings(
+    String httpHost,
+    int httpPort,
+    Duration askTimeout,
+    long maxBodyBytes,
+    Db db,
+    Executor executor,
+    int snapshotEvery) {
+
+  public record Db(String url, String user, String password, int poolSize) {
+    public boolean isPostgres() {
+      return url.startsWith("jdbc:postgresql:");
+    }
+  }
+
+  public record Executor(
+      int capacity, int outputTailBytes, Duration killGrace, Duration ackTimeout, Duration reportRetry) {}
+
+  public static DistcronSettings from(Config root) {
+    Config c = root.getConfig("distcron");
+    return new DistcronSettings(
+        c.getString("http.host"),
+        c.getInt("http.port"),
+        c.getDuration("http.ask-timeout"),
+        c.getBytes("http.max-body-bytes"),
+        new Db(
+            c.getString("db.url"),
+            c.getString("db.user"),
+            c.getString("db.password"),
+            c.getInt("db.pool-size")),
+        new Executor(
+            c.getInt("executor.capacity"),
+            c.getBytes("executor.output-tail-bytes").intValue(),
+            c.getDuration("executor.kill-grace"),
+            c.getDuration("executor.ack-timeout"),
+            c.getDuration("executor.report-retry")),
+        c.getInt("job.snapshot-every"));
+  }
+}

@@ -1,0 +1,26 @@
+package io.distcron.job;
+
+import io.distcron.CborSerializable;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** A validated job definition: what the entity persists. Built from the API's request by {@code JobSpecs}. */
+public record JobSpec(
+    String name,
+    String description,
+    Map<String, String> labels,
+    String schedule,
+    String timezone,
+    Action action,
+    int timeoutSeconds,
+    boolean enabled)
+    implements CborSerializable {
+
+  public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
+  public static final int DEFAULT_TIMEOUT_SECONDS = 3600;
+
+  public JobSpec {
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    description = description == null ? "" : description;
+  }
+}

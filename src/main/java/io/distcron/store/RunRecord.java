@@ -1,0 +1,33 @@
+package io.distcron.store;
+
+import java.time.Instant;
+
+/**
+ * One row of the run store. Writers fill what they know and leave the rest null: an upsert keeps the
+ * columns it is not given.
+ */
+public record RunRecord(
+    String id,
+    String job,
+    Instant scheduledAt,
+    Instant firedAt,
+    Instant startedAt,
+    Instant finishedAt,
+    String node,
+    int attempt,
+    RunReason reason,
+    RunStatus status,
+    Integer exitCode,
+    String message,
+    String outputTail) {
+
+  public static RunRecord fired(
+      String id, String job, Instant scheduledAt, Instant firedAt, int attempt, RunReason reason) {
+    return new RunRecord(
+        id, job, scheduledAt, firedAt, null, null, null, attempt, reason, RunStatus.PENDING, null, null, null);
+  }
+
+  public RunRecord withStatus(RunStatus s) {
+    return new RunRecord(id, job, scheduledAt, firedAt, startedAt, finishedAt, node, attempt, reason, s, exitCode, message, outputTail);
+  }
+}
