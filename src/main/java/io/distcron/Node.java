@@ -1,0 +1,69 @@
+package io.distcron;
+
+import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariDataSource;
+import io.distcron.config.DistcronSettings;
+import io.distcron.store.Database;
+import io.distcron.store.Schema;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** One running distcron node: its actor system, its run-store pool and its bound API. */
+public final class Node implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ActorSystem<?> system;
+  private final HikariDataSource dataSource;
+  private final InetSocketAddress httpAddress;
+
+  private Node(ActorSystem<?> system, HikariDataSource dataSource, InetSocketAddress httpAddress) {
+    this.system = system;
+    this.dataSource = dataSource;
+    this.httpAddress = httpAddress;
+  }
+
+  /** Starts a node and returns once its API is bound; fails if anything on the way does. */
+  public static Node start(Config config, Clock clock) throws Exception {
+    DistcronSettings settings = DistcronSettings.from(config);
+    HikariDataSource ds = Database.open(settings.db());
+    ActorSystem<?> system = null;
+    try {
+      Schema.create(ds);
+      CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
+      system = ActorSystem.create(Guardian.create(settings, clock, ds, bound), "distcron", config);
+      ServerBinding binding = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      ActorSystem<?> running = system;
+      running.getWhenTerminated().thenRun(ds::close);
+      return new Node(running, ds, binding.localAddress());
+    } catch (Exception e) {
+      if (system != null) {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      ds.close();
+      throw e;
+    }
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  public String apiUrl() {
+    return "http://" + httpAddress.getHostString() + ":" + httpAddress.getPort() + "/api/v1";
+  }
+
+  /** Leaves the cluster the orderly way (coordinated shutdown) and waits until the node is down. */
+  @Override
+  public void close() throws Exception {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    dataSource.close();
+  }
+}

@@ -1,0 +1,86 @@
+package io.distcron.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.distcron.store.RunRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The wire format of the HTTP API. Entities never see these. */
+public final class Dtos {
+  private Dtos() {}
+
+  /** A job as clients send it: every field optional here, checked by {@link JobSpecs}. */
+  public record JobRequest(
+      String name,
+      String description,
+      Map<String, String> labels,
+      String schedule,
+      String timezone,
+      ShellDto shell,
+      NoopDto noop,
+      Integer timeoutSeconds,
+      Boolean enabled) {}
+
+  public record ShellDto(String command, Map<String, String> env, String workingDir) {}
+
+  public record NoopDto() {}
+
+  public record JobDto(
+      String name,
+      String description,
+      Map<String, String> labels,
+      String schedule,
+      String scheduleDescription,
+      String timezone,
+      @JsonInclude(JsonInclude.Include.NON_NULL) ShellDto shell,
+      @JsonInclude(JsonInclude.Include.NON_NULL) NoopDto noop,
+      int timeoutSeconds,
+      boolean enabled,
+      String status,
+      List<Instant> nextFireTimes,
+      Instant lastScheduled,
+      RunDto lastRun) {}
+
+  public record RunDto(
+      String id,
+      String job,
+      Instant scheduledAt,
+      Instant firedAt,
+      Instant startedAt,
+      Instant finishedAt,
+      Long durationMs,
+      String node,
+      int attempt,
+      String reason,
+      String status,
+      Integer exitCode,
+      String message,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String outputTail) {
+
+    static RunDto of(RunRecord r, boolean withOutput) {
+      Long duration =
+          r.startedAt() != null && r.finishedAt() != null
+              ? Duration.between(r.startedAt(), r.finishedAt()).toMillis()
+              : null;
+      return new RunDto(
+          r.id(), r.job(), r.scheduledAt(), r.firedAt(), r.startedAt(), r.finishedAt(), duration,
+          r.node(), r.attempt(), r.reason() == null ? null : r.reason().name(),
+          r.status().name(), r.exitCode(), r.message(),
+          withOutput ? (r.outputTail() == null ? "" : r.outputTail()) : null);
+    }
+  }
+
+  public record Page<T>(List<T> items, String next) {}
+
+  public record Items<T>(List<T> items) {}
+
+  public record PreviewRequest(String schedule, String timezone, Integer count) {}
+
+  public record Preview(List<Instant> next, String description) {}
+
+  public record Triggered(String runId) {}
+
+  public record Error(String error, String field) {}
+}

@@ -1,0 +1,63 @@
+package io.distcron.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Every failure becomes one JSON shape, {@code {"error", "field"}}; no stack trace leaves the node. */
+final class Errors {
+  private static final Logger log = LoggerFactory.getLogger(Errors.class);
+  private final Json json;
+  private final long maxBodyBytes;
+
+  Errors(Json json, long maxBodyBytes) {
+    this.json = json;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  HttpResponse toResponse(Throwable t) {
+    Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (e instanceof ApiError a) return json.response(a.status(), new Dtos.Error(a.getMessage(), a.field()));
+    if (e instanceof EntityStreamSizeException) {
+      return json.response(
+          400, new Dtos.Error("request body is larger than " + maxBodyBytes + " bytes", "body"));
+    }
+    if (e instanceof TimeoutException) {
+      return json.response(
+          503, new Dtos.Error("the cluster did not answer in time; try again shortly", null));
+    }
+    log.error("Request failed", e);
+    return json.response(500, new Dtos.Error("internal error: " + e.getClass().getSimpleName(), null));
+  }
+
+  ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder().matchAny(e -> complete(toResponse(e))).build();
+  }
+
+  /** Pekko's own rejections (404, 405, ...) keep their status and text, in the API's JSON shape. */
+  RejectionHandler rejectionHandler() {
+    return RejectionHandler.newBuilder()
+        .handle(
+            MalformedRequestContentRejection.class, r -> complete(toResponse(r.getCause())))
+        .build()
+        .withFallback(RejectionHandler.defaultHandler())
+        .mapRejectionResponse(
+            r -> {
+              if (r.entity() instanceof HttpEntity.Strict strict
+                  && !r.entity().getContentType().mediaType().toString().equals("application/json")) {
+                return json.response(
+                    r.status().intValue(), new Dtos.Error(strict.getData().utf8String(), null));
+              }
+              return r;
+            });
+  }
+}

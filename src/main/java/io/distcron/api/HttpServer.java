@@ -1,0 +1,61 @@
+package io.distcron.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import io.distcron.config.DistcronSettings;
+import io.distcron.job.JobsClient;
+import io.distcron.store.Stores;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
+
+/** Binds the API and unbinds it first thing on coordinated shutdown. */
+public final class HttpServer {
+  private HttpServer() {}
+
+  public static CompletionStage<ServerBinding> start(
+      ActorSystem<?> system, DistcronSettings settings, JobsClient jobs, Stores stores, Clock clock) {
+    Json json =
+        new Json(JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty()));
+    Errors errors = new Errors(json, settings.maxBodyBytes());
+    Route api =
+        pathPrefix(
+            "api",
+            () ->
+                pathPrefix(
+                    "v1",
+                    () ->
+                        concat(
+                            new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
+                            new RunRoutes(stores, json).route())));
+    Route route =
+        handleRejections(
+            errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> api));
+    return Http.get(system)
+        .newServerAt(settings.httpHost(), settings.httpPort())
+        .bind(route)
+        .thenApply(
+            binding -> {
+              system.log().info("distcron API listening on http://{}", binding.localAddress());
+              CoordinatedShutdown.get(system)
+                  .addTask(
+                      CoordinatedShutdown.PhaseServiceUnbind(),
+                      "http-unbind",
+                      () -> binding.unbind().thenApply(x -> Done.getInstance()));
+              CoordinatedShutdown.get(system)
+                  .addTask(
+                      CoordinatedShutdown.PhaseServiceRequestsDone(),
+                      "http-drain",
+                      () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
+              return binding;
+            });
+  }
+}

@@ -1,0 +1,232 @@
+package io.distcron.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import io.distcron.job.Action;
+import io.distcron.job.JobEntity;
+import io.distcron.job.JobSpec;
+import io.distcron.job.JobsClient;
+import io.distcron.schedule.CronSchedule;
+import io.distcron.schedule.InvalidScheduleException;
+import io.distcron.store.JobIndex;
+import io.distcron.store.RunRecord;
+import io.distcron.store.Stores;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/** {@code /api/v1/jobs} and {@code /api/v1/schedule/preview}: parse, ask the job, map the reply. */
+final class JobRoutes {
+  static final int MAX_PAGE = 500;
+  private static final int MAX_PREVIEW = 100;
+
+  private final JobsClient jobs;
+  private final Stores stores;
+  private final Json json;
+  private final Clock clock;
+  private final long maxBodyBytes;
+
+  JobRoutes(JobsClient jobs, Stores stores, Json json, Clock clock, long maxBodyBytes) {
+    this.jobs = jobs;
+    this.stores = stores;
+    this.json = json;
+    this.clock = clock;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  Route route() {
+    return concat(
+        pathPrefix(
+            "jobs",
+            () ->
+                concat(
+                    pathEnd(() -> concat(post(() -> body(this::create)), get(this::list))),
+                    pathPrefix(segment(), this::oneJob))),
+        path(
+            segment("schedule").slash("preview"),
+            () -> post(() -> body(b -> preview(json.read(b, Dtos.PreviewRequest.class))))));
+  }
+
+  private Route oneJob(String name) {
+    return concat(
+        pathEnd(
+            () ->
+                concat(
+                    get(() -> reply(name, jobs::get, 200)),
+                    put(() -> body(b -> replace(name, b))),
+                    delete(() -> reply(name, jobs::delete, 204)))),
+        path("pause", () -> post(() -> reply(name, jobs::pause, 200))),
+        path("resume", () -> post(() -> reply(name, jobs::resume, 200))),
+        path("trigger", () -> post(() -> reply(name, jobs::trigger, 202))),
+        path("runs", () -> get(() -> runs(name))));
+  }
+
+  /** Reads the body as text, refusing what is over the limit before it is all in memory. */
+  private Route body(Function<String, Route> inner) {
+    return withSizeLimit(maxBodyBytes, () -> entity(Unmarshaller.entityToString(), inner));
+  }
+
+  private Route create(String body) {
+    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null);
+    return respond(jobs.create(spec).thenCompose(r -> toResponse(r, 201)));
+  }
+
+  private Route replace(String name, String body) {
+    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name);
+    return respond(jobs.replace(spec).thenCompose(r -> toResponse(r, 200)));
+  }
+
+  private Route reply(
+      String name, Function<String, CompletionStage<JobEntity.Reply>> ask, int okStatus) {
+    if (!JobSpec.NAME.matcher(name).matches()) {
+      throw ApiError.notFound("job '" + name + "' not found");
+    }
+    return respond(ask.apply(name).thenCompose(r -> toResponse(r, okStatus)));
+  }
+
+  private Route respond(CompletionStage<HttpResponse> response) {
+    return completeWithFuture(response);
+  }
+
+  private CompletionStage<HttpResponse> toResponse(JobEntity.Reply reply, int okStatus) {
+    if (reply instanceof JobEntity.Rejected r) {
+      int status = r.problem() == JobEntity.Problem.NOT_FOUND ? 404 : 409;
+      throw new ApiError(status, r.problem() == JobEntity.Problem.CONFLICT ? "name" : null, r.message());
+    }
+    if (reply instanceof JobEntity.Triggered t) {
+      return done(json.response(okStatus, new Dtos.Triggered(t.runId())));
+    }
+    if (reply instanceof JobEntity.Removed) {
+      return done(HttpResponse.create().withStatus(204));
+    }
+    JobEntity.JobView view = (JobEntity.JobView) reply;
+    return stores
+        .async(() -> stores.runs().lastByJob(view.spec().name()))
+        .thenApply(last -> json.response(okStatus, dto(view, last)));
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return java.util.concurrent.CompletableFuture.completedFuture(value);
+  }
+
+  private Dtos.JobDto dto(JobEntity.JobView view, Optional<RunRecord> lastRun) {
+    JobSpec s = view.spec();
+    Dtos.ShellDto shell = null;
+    Dtos.NoopDto noop = null;
+    if (s.action() instanceof Action.Shell sh) {
+      shell = new Dtos.ShellDto(sh.command(), sh.env(), sh.workingDir());
+    } else {
+      noop = new Dtos.NoopDto();
+    }
+    return new Dtos.JobDto(
+        s.name(), s.description(), s.labels(), s.schedule(), describe(s), s.timezone(), shell, noop,
+        s.timeoutSeconds(), s.enabled(), view.paused() ? "PAUSED" : "ACTIVE", view.nextFireTimes(),
+        view.lastScheduled(), lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null));
+  }
+
+  private static String describe(JobSpec s) {
+    return CronSchedule.parse(s.schedule(), s.timezone()).describe();
+  }
+
+  private Route list() {
+    return parameterOptional(
+        "label",
+        label ->
+            parameterOptional(
+                "after",
+                after ->
+                    parameterOptional(
+                        "limit",
+                        limit -> {
+                          String[] kv = label.map(JobRoutes::labelFilter).orElse(new String[2]);
+                          int n = limitOf(limit, 100);
+                          return respond(
+                              stores
+                                  .async(() -> stores.jobs().list(kv[0], kv[1], after.orElse(null), n))
+                                  .thenApply(page -> json.response(200, listPage(page))));
+                        })));
+  }
+
+  private Dtos.Page<Dtos.JobDto> listPage(io.distcron.store.Page<JobIndex.Entry> page) {
+    List<Dtos.JobDto> items =
+        page.items().stream()
+            .map(
+                e ->
+                    dto(
+                        new JobEntity.JobView(
+                            e.spec(), e.paused(), null, nextFires(e), 0),
+                        Optional.empty()))
+            .toList();
+    return new Dtos.Page<>(items, page.next());
+  }
+
+  private List<java.time.Instant> nextFires(JobIndex.Entry e) {
+    if (e.paused() || !e.spec().enabled()) return List.of();
+    return CronSchedule.parse(e.spec().schedule(), e.spec().timezone()).next(clock.instant(), 5);
+  }
+
+  private static String[] labelFilter(String label) {
+    int eq = label.indexOf('=');
+    if (eq <= 0) throw ApiError.badRequest("label", "label filter must be key=value");
+    return new String[] {label.substring(0, eq), label.substring(eq + 1)};
+  }
+
+  static int limitOf(Optional<String> limit, int fallback) {
+    if (limit.isEmpty()) return fallback;
+    try {
+      int n = Integer.parseInt(limit.get());
+      if (n >= 1 && n <= MAX_PAGE) return n;
+    } catch (NumberFormatException e) {
+      // falls through to the error below
+    }
+    throw ApiError.badRequest("limit", "limit must be a number from 1 to " + MAX_PAGE);
+  }
+
+  private Route runs(String name) {
+    return parameterOptional(
+        "limit",
+        limit ->
+            parameterOptional(
+                "cursor",
+                cursor -> {
+                  int n = limitOf(limit, 50);
+                  return respond(
+                      stores
+                          .async(() -> stores.runs().listByJob(name, n, cursor.orElse(null)))
+                          .thenApply(
+                              page ->
+                                  json.response(
+                                      200,
+                                      new Dtos.Page<>(
+                                          page.items().stream()
+                                              .map(r -> Dtos.RunDto.of(r, false))
+                                              .toList(),
+                                          page.next()))));
+                }));
+  }
+
+  private Route preview(Dtos.PreviewRequest r) {
+    if (r.schedule() == null || r.schedule().isBlank()) {
+      throw ApiError.badRequest("schedule", "schedule is required");
+    }
+    int count = r.count() == null ? 5 : r.count();
+    if (count < 1 || count > MAX_PREVIEW) {
+      throw ApiError.badRequest("count", "count must be from 1 to " + MAX_PREVIEW);
+    }
+    String zone = r.timezone() == null || r.timezone().isBlank() ? "UTC" : r.timezone();
+    try {
+      CronSchedule schedule = CronSchedule.parse(r.schedule(), zone);
+      return complete(
+          json.response(
+              200, new Dtos.Preview(schedule.next(clock.instant(), count), schedule.describe())));
+    } catch (InvalidScheduleException e) {
+      throw ApiError.badRequest(e.field(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package io.distcron.exec;
+
+import io.distcron.CborSerializable;
+import io.distcron.config.DistcronSettings;
+import io.distcron.job.Action;
+import io.distcron.job.JobEntity;
+import io.distcron.store.RunReason;
+import io.distcron.store.RunRecord;
+import io.distcron.store.RunStatus;
+import io.distcron.store.Stores;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * Runs the executions handed to this node, one per node, registered with the Receptionist.
+ *
+ * <p>It owns the processes it started: it accepts a run while under capacity, records it as RUNNING and
+ * then finished in the run store, and reports the outcome to the run's job entity until the entity
+ * acknowledges, so a job recovering elsewhere still learns how its run ended. Blocking work (the process,
+ * JDBC) runs on the blocking dispatcher and comes back as a message.
+ */
+public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
+
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "distcron-executor");
+  private static final String RESEND = "resend";
+
+  public sealed interface Command extends CborSerializable {}
+
+  public record Run(
+      String runId,
+      String job,
+      Instant scheduledAt,
+      int attempt,
+      RunReason reason,
+      Action action,
+      int timeoutSeconds,
+      ActorRef<RunAck> replyTo)
+      implements Command {}
+
+  public record IsRunning(String runId, ActorRef<Running> replyTo) implements Command {}
+
+  record Ended(String runId, String job, RunStatus status) implements Command {}
+
+  record Reported(String runId, boolean delivered) implements Command {}
+
+  record ResendReports() implements Command {}
+
+  public sealed interface RunAck extends CborSerializable {}
+
+  public record Accepted(String runId) implements RunAck {}
+
+  public record Refused(String runId, String why) implements RunAck {}
+
+  public record Running(String runId, boolean running) implements CborSerializable {}
+
+  /** A finished run whose outcome its job has not acknowledged yet. */
+  private record Report(String job, RunStatus status) {}
+
+  public static Behavior<Command> create(
+      String node,
+      DistcronSettings settings,
+      Clock clock,
+      Stores stores,
+      AtomicInteger inProgress) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> {
+                  ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+                  timers.startTimerWithFixedDelay(
+                      RESEND, new ResendReports(), settings.executor().reportRetry());
+                  return new ExecutorNode(ctx, timers, node, settings, clock, stores, inProgress);
+                }));
+  }
+
+  private final String node;
+  private final DistcronSettings.Executor settings;
+  private final Clock clock;
+  private final Stores stores;
+  private final ShellRunner runner;
+  private final AtomicInteger inProgress;
+  /** Accepted and not yet ended; touched by the actor only. */
+  private final Set<String> active = new HashSet<>();
+  /** Started processes, written by the blocking task, read by the actor to kill. */
+  private final Map<String, Execution> executions = new ConcurrentHashMap<>();
+  private final Map<String, Report> reports = new HashMap<>();
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  private ExecutorNode(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      String node,
+      DistcronSettings settings,
+      Clock clock,
+      Stores stores,
+      AtomicInteger inProgress) {
+    super(ctx);
+    this.node = node;
+    this.settings = settings.executor();
+    this.clock = clock;
+    this.stores = stores;
+    this.inProgress = inProgress;
+    this.runner = new ShellRunner(this.settings.outputTailBytes(), this.settings.killGrace());
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.askTimeout = settings.askTimeout();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Run.class, this::onRun)
+        .onMessage(IsRunning.class, this::onIsRunning)
+        .onMessage(Ended.class, this::onEnded)
+        .onMessage(Reported.class, this::onReported)
+        .onMessage(ResendReports.class, r -> resend())
+        .build();
+  }
+
+  private Behavior<Command> onRun(Run run) {
+    if (active.contains(run.runId())) {
+      run.replyTo().tell(new Accepted(run.runId()));
+      return this;
+    }
+    if (inProgress.get() >= settings.capacity()) {
+      run.replyTo()
+          .tell(new Refused(run.runId(), node + " is at capacity (" + settings.capacity() + " runs)"));
+      return this;
+    }
+    inProgress.incrementAndGet();
+    active.add(run.runId());
+    run.replyTo().tell(new Accepted(run.runId()));
+    getContext()
+        .pipeToSelf(
+            CompletableFuture.supplyAsync(() -> execute(run), stores.blocking()),
+            (status, err) ->
+                new Ended(run.runId(), run.job(), err == null ? status : RunStatus.FAILED));
+    return this;
+  }
+
+  /** On the blocking dispatcher: start, record, wait, record. */
+  private RunStatus execute(Run run) {
+    Instant started = clock.instant();
+    RunRecord base =
+        new RunRecord(
+            run.runId(), run.job(), run.scheduledAt(), null, started, null, node, run.attempt(),
+            run.reason(), RunStatus.RUNNING, null, null, null);
+    Result result;
+    if (!(run.action() instanceof Action.Shell shell)) {
+      result = new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action());
+    } else {
+      result = runShell(run, shell, base);
+    }
+    RunRecord done =
+        new RunRecord(
+            run.runId(), run.job(), run.scheduledAt(), null, started, clock.instant(), node,
+            run.attempt(), run.reason(), result.status(), result.exitCode(), result.message(),
+            result.outputTail());
+    storeQuietly(done);
+    return result.status();
+  }
+
+  private Result runShell(Run run, Action.Shell shell, RunRecord running) {
+    Map<String, String> env = new HashMap<>(shell.env());
+    env.put("DISTCRON_JOB", run.job());
+    env.put("DISTCRON_RUN_ID", run.runId());
+    env.put("DISTCRON_SCHEDULED_AT", run.scheduledAt().toString());
+    env.put("DISTCRON_ATTEMPT", Integer.toString(run.attempt()));
+    Execution execution;
+    try {
+      execution = runner.start(shell.command(), env, shell.workingDir(), null);
+    } catch (IOException e) {
+      return Result.failedToStart(e);
+    }
+    executions.put(run.runId(), execution);
+    storeQuietly(running);
+    try {
+      return execution.await(Duration.ofSeconds(run.timeoutSeconds()));
+    } catch (InterruptedException e) {
+      // Only a node going down interrupts the blocking pool: stop the process rather than orphan it.
+      execution.kill();
+      Thread.currentThread().interrupt();
+      return new Result(RunStatus.LOST, null, "", "node shut down during the run");
+    }
+  }
+
+  private void storeQuietly(RunRecord record) {
+    try {
+      stores.runs().upsert(record);
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("Run store write for {} failed", record.id(), e);
+    }
+  }
+
+  private Behavior<Command> onIsRunning(IsRunning q) {
+    q.replyTo().tell(new Running(q.runId(), active.contains(q.runId()) || reports.containsKey(q.runId())));
+    return this;
+  }
+
+  private Behavior<Command> onEnded(Ended e) {
+    executions.remove(e.runId());
+    active.remove(e.runId());
+    inProgress.decrementAndGet();
+    getContext().getLog().info("Run {} of job {} ended {}", e.runId(), e.job(), e.status());
+    reports.put(e.runId(), new Report(e.job(), e.status()));
+    report(e.runId(), reports.get(e.runId()));
+    return this;
+  }
+
+  private Behavior<Command> resend() {
+    reports.forEach(this::report);
+    return this;
+  }
+
+  private Behavior<Command> onReported(Reported r) {
+    // Undelivered reports stay and go again with the next resend.
+    if (r.delivered()) reports.remove(r.runId());
+    return this;
+  }
+
+  private void report(String runId, Report r) {
+    getContext()
+        .pipeToSelf(
+            sharding
+                .entityRefFor(JobEntity.ENTITY_KEY, r.job())
+                .<Done>ask(replyTo -> new JobEntity.RunEnded(runId, r.status(), replyTo), askTimeout),
+            (done, err) -> new Reported(runId, err == null));
+  }
+}

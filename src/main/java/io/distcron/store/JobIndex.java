@@ -1,0 +1,191 @@
+package io.distcron.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distcron.job.JobSpec;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The list of jobs (read side), for listing and label search; built from the job entities' events.
+ * The spec is kept as JSON and its labels as rows, so a label filter is an indexed lookup. Every
+ * method blocks; call it on the blocking dispatcher.
+ */
+public final class JobIndex {
+
+  /** A job as listed: its definition and whether it is paused. */
+  public record Entry(JobSpec spec, boolean paused) {}
+
+  /**
+   * Single statement, so concurrent first writes of a job end in a duplicate key, which the retry
+   * resolves.
+   */
+  private static final String UPSERT =
+      """
+      MERGE INTO job_index t
+      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BOOLEAN)))
+        AS s(name, spec, paused)
+      ON t.name = s.name
+      WHEN MATCHED THEN UPDATE SET spec = s.spec, paused = s.paused, updated_at = CURRENT_TIMESTAMP
+      WHEN NOT MATCHED THEN INSERT (name, spec, paused, updated_at)
+        VALUES (s.name, s.spec, s.paused, CURRENT_TIMESTAMP)
+      """;
+
+  private final DataSource ds;
+  private final ObjectMapper json;
+
+  public JobIndex(DataSource ds, ObjectMapper json) {
+    this.ds = ds;
+    this.json = json;
+  }
+
+  /** Stores the job's current definition; its labels replace the ones stored before. */
+  public void upsert(JobSpec spec, boolean paused) {
+    String specJson = toJson(spec);
+    Jdbc.transaction(
+        ds,
+        "index job " + spec.name(),
+        c -> {
+          // The job row first: it serializes concurrent writers of one job before they touch its
+          // labels.
+          try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+            ps.setString(1, spec.name());
+            ps.setString(2, specJson);
+            ps.setBoolean(3, paused);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_labels WHERE name = ?")) {
+            ps.setString(1, spec.name());
+            ps.executeUpdate();
+          }
+          if (!spec.labels().isEmpty()) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO job_labels (name, label_key, label_value) VALUES (?, ?, ?)")) {
+              for (Map.Entry<String, String> label : spec.labels().entrySet()) {
+                ps.setString(1, spec.name());
+                ps.setString(2, label.getKey());
+                ps.setString(3, label.getValue());
+                ps.addBatch();
+              }
+              ps.executeBatch();
+            }
+          }
+          return null;
+        });
+  }
+
+  public void delete(String name) {
+    Jdbc.transaction(
+        ds,
+        "unindex job " + name,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_index WHERE name = ?")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_labels WHERE name = ?")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  public Optional<Entry> find(String name) {
+    return Jdbc.query(
+        ds,
+        "find job " + name,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT spec, paused FROM job_index WHERE name = ?")) {
+            ps.setString(1, name);
+            List<Entry> rows = entries(ps);
+            return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+          }
+        });
+  }
+
+  /**
+   * Jobs ordered by name, after {@code afterName} (null: from the start). With {@code labelKey},
+   * only jobs with that label, and with {@code labelValue} too, only those where it has that value.
+   * The page's next is the last name on it when more jobs follow.
+   */
+  public Page<Entry> list(String labelKey, String labelValue, String afterName, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    if (labelKey == null && labelValue != null) {
+      throw new IllegalArgumentException("a label value needs a label key");
+    }
+    List<String> params = new ArrayList<>();
+    StringBuilder sql = new StringBuilder("SELECT j.spec, j.paused FROM job_index j WHERE 1 = 1");
+    if (afterName != null) {
+      sql.append(" AND j.name > ?");
+      params.add(afterName);
+    }
+    if (labelKey != null) {
+      sql.append(
+          " AND EXISTS (SELECT 1 FROM job_labels l WHERE l.name = j.name AND l.label_key = ?");
+      params.add(labelKey);
+      if (labelValue != null) {
+        sql.append(" AND l.label_value = ?");
+        params.add(labelValue);
+      }
+      sql.append(")");
+    }
+    sql.append(" ORDER BY j.name LIMIT ?");
+    List<Entry> rows =
+        Jdbc.query(
+            ds,
+            "list jobs",
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                int i = 1;
+                for (String p : params) {
+                  ps.setString(i++, p);
+                }
+                // One more than asked tells whether another page exists.
+                ps.setInt(i, limit + 1);
+                return entries(ps);
+              }
+            });
+    if (rows.size() <= limit) {
+      return new Page<>(rows, null);
+    }
+    List<Entry> items = rows.subList(0, limit);
+    return new Page<>(items, items.get(limit - 1).spec().name());
+  }
+
+  private List<Entry> entries(PreparedStatement ps) throws SQLException {
+    List<Entry> rows = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        rows.add(new Entry(fromJson(rs.getString("spec")), rs.getBoolean("paused")));
+      }
+    }
+    return rows;
+  }
+
+  private String toJson(JobSpec spec) {
+    try {
+      return json.writeValueAsString(spec);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("cannot serialize job " + spec.name(), e);
+    }
+  }
+
+  private JobSpec fromJson(String text) {
+    try {
+      return json.readValue(text, JobSpec.class);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("cannot read stored job spec", e);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.distcron;
+
+import io.distcron.config.Configs;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts in-process nodes on free ports against a test database. */
+public final class TestNodes {
+  private TestNodes() {}
+
+  public static Map<String, Object> dbConfig(String kind, String dbName) {
+    var db = TestDatabases.db(kind, TestDatabases.uniqueName(dbName));
+    Map<String, Object> c = new HashMap<>();
+    c.put("distcron.db.url", db.url());
+    c.put("distcron.db.user", db.user());
+    c.put("distcron.db.password", db.password());
+    return c;
+  }
+
+  public static Node start(Map<String, Object> dbConfig, Map<String, Object> extra) throws Exception {
+    Map<String, Object> c = new HashMap<>(dbConfig);
+    c.put("distcron.http.port", 0);
+    c.put("pekko.remote.artery.canonical.port", 0);
+    c.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    c.put("distcron.executor.kill-grace", "1s");
+    c.putAll(extra);
+    return Node.start(Configs.load(c), Clock.systemUTC());
+  }
+}
