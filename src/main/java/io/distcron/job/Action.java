@@ -2,13 +2,15 @@ package io.distcron.job;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
 import java.util.Map;
 
 /** What a job runs. Polymorphic inside events, so it carries its own type tag. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = Action.Shell.class, name = "shell"),
-  @JsonSubTypes.Type(value = Action.Noop.class, name = "noop")
+  @JsonSubTypes.Type(value = Action.Noop.class, name = "noop"),
+  @JsonSubTypes.Type(value = Action.Http.class, name = "http")
 })
 public sealed interface Action {
 
@@ -16,6 +18,29 @@ public sealed interface Action {
   record Shell(String command, Map<String, String> env, String workingDir) implements Action {
     public Shell {
       env = env == null ? Map.of() : Map.copyOf(env);
+    }
+  }
+
+  /**
+   * An HTTP request. {@code expectStatus} empty means any 2xx; {@code timeoutSeconds} null means the job's
+   * timeout.
+   */
+  record Http(
+      String method,
+      String url,
+      Map<String, String> headers,
+      String body,
+      Integer timeoutSeconds,
+      List<Integer> expectStatus)
+      implements Action {
+    public Http {
+      method = method == null ? "GET" : method;
+      headers = headers == null ? Map.of() : Map.copyOf(headers);
+      expectStatus = expectStatus == null ? List.of() : List.copyOf(expectStatus);
+    }
+
+    public boolean expected(int status) {
+      return expectStatus.isEmpty() ? status >= 200 && status < 300 : expectStatus.contains(status);
     }
   }
 
