@@ -3,6 +3,7 @@ package io.distcron;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distcron.api.HttpServer;
 import io.distcron.cluster.Membership;
+import io.distcron.cluster.RunReaper;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.job.JobEntity;
@@ -65,6 +66,7 @@ final class Guardian {
     }
     ctx.spawn(ExecutorDirectory.create(placement, executor), "executor-directory");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, stores, placement));
+    RunReaper.init(system, settings, clock, stores);
     HttpServer.start(system, settings, new JobsClient(system, settings.askTimeout()), stores, clock)
         .whenComplete(
             (binding, err) -> {

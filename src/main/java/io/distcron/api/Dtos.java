@@ -19,13 +19,31 @@ public final class Dtos {
       String schedule,
       String timezone,
       ShellDto shell,
+      HttpDto http,
       NoopDto noop,
       Integer timeoutSeconds,
-      Boolean enabled) {}
+      Boolean enabled,
+      String overlap,
+      CatchUpDto catchUp,
+      RetryDto retry) {}
 
   public record ShellDto(String command, Map<String, String> env, String workingDir) {}
 
+  public record HttpDto(
+      String method,
+      String url,
+      Map<String, String> headers,
+      String body,
+      Integer timeoutSeconds,
+      List<Integer> expectStatus) {}
+
   public record NoopDto() {}
+
+  /** {@code window} is an ISO-8601 duration, e.g. {@code PT1H}. */
+  public record CatchUpDto(String policy, String window, Integer maxRuns) {}
+
+  /** Durations are ISO-8601, e.g. {@code PT10S}. */
+  public record RetryDto(Integer maxAttempts, String backoff, Double multiplier, String maxBackoff) {}
 
   public record JobDto(
       String name,
@@ -35,9 +53,13 @@ public final class Dtos {
       String scheduleDescription,
       String timezone,
       @JsonInclude(JsonInclude.Include.NON_NULL) ShellDto shell,
+      @JsonInclude(JsonInclude.Include.NON_NULL) HttpDto http,
       @JsonInclude(JsonInclude.Include.NON_NULL) NoopDto noop,
       int timeoutSeconds,
       boolean enabled,
+      String overlap,
+      CatchUpDto catchUp,
+      RetryDto retry,
       String status,
       List<Instant> nextFireTimes,
       Instant lastScheduled,
@@ -81,6 +103,8 @@ public final class Dtos {
   public record Preview(List<Instant> next, String description) {}
 
   public record Triggered(String runId) {}
+
+  public record Killing(String runId) {}
 
   public record Error(String error, String field) {}
 }

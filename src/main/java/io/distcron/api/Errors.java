@@ -2,6 +2,7 @@ package io.distcron.api;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 
+import io.distcron.store.StoreException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -30,6 +31,10 @@ final class Errors {
     if (e instanceof EntityStreamSizeException) {
       return json.response(
           400, new Dtos.Error("request body is larger than " + maxBodyBytes + " bytes", "body"));
+    }
+    if (e instanceof StoreException) {
+      log.warn("Database unavailable: {}", e.toString());
+      return json.response(503, new Dtos.Error("the database is unavailable; try again shortly", null));
     }
     if (e instanceof TimeoutException) {
       return json.response(

@@ -35,7 +35,7 @@ public final class HttpServer {
                     () ->
                         concat(
                             new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
-                            new RunRoutes(stores, json).route())));
+                            new RunRoutes(jobs, stores, json).route())));
     Route route =
         handleRejections(
             errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> api));

@@ -3,7 +3,6 @@ package io.distcron.api;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import io.distcron.job.Action;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
 import io.distcron.job.JobsClient;
@@ -116,18 +115,8 @@ final class JobRoutes {
   }
 
   private Dtos.JobDto dto(JobEntity.JobView view, Optional<RunRecord> lastRun) {
-    JobSpec s = view.spec();
-    Dtos.ShellDto shell = null;
-    Dtos.NoopDto noop = null;
-    if (s.action() instanceof Action.Shell sh) {
-      shell = new Dtos.ShellDto(sh.command(), sh.env(), sh.workingDir());
-    } else {
-      noop = new Dtos.NoopDto();
-    }
-    return new Dtos.JobDto(
-        s.name(), s.description(), s.labels(), s.schedule(), describe(s), s.timezone(), shell, noop,
-        s.timeoutSeconds(), s.enabled(), view.paused() ? "PAUSED" : "ACTIVE", view.nextFireTimes(),
-        view.lastScheduled(), lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null));
+    return JobSpecs.toDto(
+        view.spec(), view, describe(view.spec()), lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null));
   }
 
   private static String describe(JobSpec s) {
@@ -159,8 +148,7 @@ final class JobRoutes {
             .map(
                 e ->
                     dto(
-                        new JobEntity.JobView(
-                            e.spec(), e.paused(), null, nextFires(e), 0),
+                        new JobEntity.JobView(e.spec(), e.paused(), null, nextFires(e), 0, 0),
                         Optional.empty()))
             .toList();
     return new Dtos.Page<>(items, page.next());

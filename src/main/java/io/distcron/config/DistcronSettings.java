@@ -11,7 +11,8 @@ public record DistcronSettings(
     long maxBodyBytes,
     Db db,
     Executor executor,
-    int snapshotEvery) {
+    int snapshotEvery,
+    Retention retention) {
 
   public record Db(String url, String user, String password, int poolSize) {
     public boolean isPostgres() {
@@ -20,7 +21,14 @@ public record DistcronSettings(
   }
 
   public record Executor(
-      int capacity, int outputTailBytes, Duration killGrace, Duration ackTimeout, Duration reportRetry) {}
+      int capacity,
+      int outputTailBytes,
+      long liveOutputBytes,
+      Duration killGrace,
+      Duration ackTimeout,
+      Duration reportRetry) {}
+
+  public record Retention(int maxRunsPerJob, Duration maxAge, Duration interval) {}
 
   public static DistcronSettings from(Config root) {
     Config c = root.getConfig("distcron");
@@ -37,9 +45,14 @@ public record DistcronSettings(
         new Executor(
             c.getInt("executor.capacity"),
             c.getBytes("executor.output-tail-bytes").intValue(),
+            c.getBytes("executor.live-output-bytes"),
             c.getDuration("executor.kill-grace"),
             c.getDuration("executor.ack-timeout"),
             c.getDuration("executor.report-retry")),
-        c.getInt("job.snapshot-every"));
+        c.getInt("job.snapshot-every"),
+        new Retention(
+            c.getInt("retention.max-runs-per-job"),
+            c.getDuration("retention.max-age"),
+            c.getDuration("retention.interval")));
   }
 }

@@ -59,6 +59,9 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
 
   public record IsRunning(String runId, ActorRef<Running> replyTo) implements Command {}
 
+  /** Kill a run's whole process tree (TERM, then KILL after the grace); it then ends KILLED. */
+  public record Kill(String runId) implements Command {}
+
   record Ended(String runId, String job, RunStatus status) implements Command {}
 
   record Reported(String runId, boolean delivered) implements Command {}
@@ -103,6 +106,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   private final Set<String> active = new HashSet<>();
   /** Started processes, written by the blocking task, read by the actor to kill. */
   private final Map<String, Execution> executions = new ConcurrentHashMap<>();
+  private final Set<String> killRequested = ConcurrentHashMap.newKeySet();
   private final Map<String, Report> reports = new HashMap<>();
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -131,6 +135,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     return newReceiveBuilder()
         .onMessage(Run.class, this::onRun)
         .onMessage(IsRunning.class, this::onIsRunning)
+        .onMessage(Kill.class, this::onKill)
         .onMessage(Ended.class, this::onEnded)
         .onMessage(Reported.class, this::onReported)
         .onMessage(ResendReports.class, r -> resend())
@@ -158,29 +163,31 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     return this;
   }
 
-  /** On the blocking dispatcher: start, record, wait, record. */
+  /** On the blocking dispatcher: record, start, wait, record. */
   private RunStatus execute(Run run) {
     Instant started = clock.instant();
-    RunRecord base =
+    stores.write(
         new RunRecord(
             run.runId(), run.job(), run.scheduledAt(), null, started, null, node, run.attempt(),
-            run.reason(), RunStatus.RUNNING, null, null, null);
+            run.reason(), RunStatus.RUNNING, null, null, null));
+    OutputSink sink =
+        new OutputSink(run.runId(), stores.runs(), stores.blocking(), settings.liveOutputBytes());
     Result result;
-    if (!(run.action() instanceof Action.Shell shell)) {
-      result = new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action());
+    if (run.action() instanceof Action.Shell shell) {
+      result = runShell(run, shell, sink);
     } else {
-      result = runShell(run, shell, base);
+      result = new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action());
     }
-    RunRecord done =
+    sink.flush();
+    stores.write(
         new RunRecord(
             run.runId(), run.job(), run.scheduledAt(), null, started, clock.instant(), node,
             run.attempt(), run.reason(), result.status(), result.exitCode(), result.message(),
-            result.outputTail());
-    storeQuietly(done);
+            result.outputTail()));
     return result.status();
   }
 
-  private Result runShell(Run run, Action.Shell shell, RunRecord running) {
+  private Result runShell(Run run, Action.Shell shell, OutputSink sink) {
     Map<String, String> env = new HashMap<>(shell.env());
     env.put("DISTCRON_JOB", run.job());
     env.put("DISTCRON_RUN_ID", run.runId());
@@ -188,12 +195,13 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     env.put("DISTCRON_ATTEMPT", Integer.toString(run.attempt()));
     Execution execution;
     try {
-      execution = runner.start(shell.command(), env, shell.workingDir(), null);
+      execution = runner.start(shell.command(), env, shell.workingDir(), sink);
     } catch (IOException e) {
       return Result.failedToStart(e);
     }
     executions.put(run.runId(), execution);
-    storeQuietly(running);
+    // A kill that came while the process was starting.
+    if (killRequested.remove(run.runId())) execution.kill();
     try {
       return execution.await(Duration.ofSeconds(run.timeoutSeconds()));
     } catch (InterruptedException e) {
@@ -204,12 +212,14 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     }
   }
 
-  private void storeQuietly(RunRecord record) {
-    try {
-      stores.runs().upsert(record);
-    } catch (RuntimeException e) {
-      getContext().getLog().warn("Run store write for {} failed", record.id(), e);
+  private Behavior<Command> onKill(Kill k) {
+    Execution execution = executions.get(k.runId());
+    if (execution != null) {
+      execution.kill();
+    } else if (active.contains(k.runId())) {
+      killRequested.add(k.runId());
     }
+    return this;
   }
 
   private Behavior<Command> onIsRunning(IsRunning q) {
@@ -219,6 +229,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
 
   private Behavior<Command> onEnded(Ended e) {
     executions.remove(e.runId());
+    killRequested.remove(e.runId());
     active.remove(e.runId());
     inProgress.decrementAndGet();
     getContext().getLog().info("Run {} of job {} ended {}", e.runId(), e.job(), e.status());

@@ -9,19 +9,27 @@ import io.distcron.store.RunReason;
 import io.distcron.store.RunRecord;
 import io.distcron.store.RunStatus;
 import io.distcron.store.Stores;
+import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.OverlapPolicy;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -52,6 +60,9 @@ public final class JobEntity
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Job");
   private static final String TICK = "tick";
   private static final String PROBE = "probe";
+  private static final String QUEUE = "queue";
+  /** At most this many missed ticks are decided one by one on a recovery. */
+  private static final int MAX_MISSED = 5000;
   private static final int PREVIEW = 5;
 
   /** What an entity needs from its node. */
@@ -75,10 +86,16 @@ public final class JobEntity
 
   public record Trigger(ActorRef<Reply> replyTo) implements Command {}
 
+  public record KillRun(String runId, ActorRef<Reply> replyTo) implements Command {}
+
   /** From the executor that ran it, re-sent until acknowledged. */
   public record RunEnded(String runId, RunStatus status, ActorRef<Done> replyTo) implements Command {}
 
   record Fire(Instant due) implements Command {}
+
+  record CatchUp() implements Command {}
+
+  record Drain() implements Command {}
 
   record Dispatched(String runId, String node, boolean accepted, String why) implements Command {}
 
@@ -91,10 +108,17 @@ public final class JobEntity
   public sealed interface Reply extends CborSerializable {}
 
   public record JobView(
-      JobSpec spec, boolean paused, Instant lastScheduled, List<Instant> nextFireTimes, int activeRuns)
+      JobSpec spec,
+      boolean paused,
+      Instant lastScheduled,
+      List<Instant> nextFireTimes,
+      int activeRuns,
+      int queuedRuns)
       implements Reply {}
 
   public record Triggered(String runId) implements Reply {}
+
+  public record Killing(String runId) implements Reply {}
 
   public record Removed() implements Reply {}
 
@@ -107,17 +131,26 @@ public final class JobEntity
 
   public sealed interface Event extends CborSerializable {}
 
-  public record Defined(JobSpec spec) implements Event {}
+  /** {@code at}: ticks before the definition are not owed. */
+  public record Defined(JobSpec spec, Instant at) implements Event {}
 
   public record Paused() implements Event {}
 
-  public record Resumed() implements Event {}
+  /** {@code at}: ticks that fell inside the pause are not owed. */
+  public record Resumed(Instant at) implements Event {}
 
   public record Deleted() implements Event {}
 
   public record RunFired(
       String runId, Instant scheduledAt, Instant firedAt, RunReason reason, int attempt, String node)
       implements Event {}
+
+  public record RunQueued(
+      String runId, Instant scheduledAt, RunReason reason, int attempt, Instant notBefore)
+      implements Event {}
+
+  /** Ticks decided not to run; their runs' ids derive from the tick ({@link #skippedRunId}). */
+  public record TicksSkipped(List<Instant> ticks, String reason) implements Event {}
 
   public record RunRedirected(String runId, String node) implements Event {}
 
@@ -147,8 +180,6 @@ public final class JobEntity
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
-  /** Ticks before this instant are not this incarnation's to fire (paused, not yet defined, recovered). */
-  private Instant armFrom;
   /** Executors each undispatched run has been offered to; in memory only, a restart re-probes. */
   private final Map<String, Set<String>> tried = new HashMap<>();
   private JobSpec parsedFor;
@@ -160,14 +191,17 @@ public final class JobEntity
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       ActorRef<ClusterSharding.ShardCommand> shard) {
-    super(PersistenceId.of(ENTITY_KEY.name(), name));
+    // A journal that cannot be written (database down) restarts the job with backoff; recovery and
+    // catch-up then cover what the outage missed.
+    super(
+        PersistenceId.of(ENTITY_KEY.name(), name),
+        SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
     this.name = name;
     this.deps = deps;
     this.clock = deps.clock();
     this.ctx = ctx;
     this.timers = timers;
     this.shard = shard;
-    this.armFrom = clock.instant();
   }
 
   @Override
@@ -204,8 +238,11 @@ public final class JobEntity
         .onCommand(Resume.class, this::onResume)
         .onCommand(Delete.class, this::onDelete)
         .onCommand(Trigger.class, this::onTrigger)
+        .onCommand(KillRun.class, this::onKill)
         .onCommand(RunEnded.class, this::onRunEnded)
         .onCommand(Fire.class, this::onFire)
+        .onCommand(CatchUp.class, this::onCatchUp)
+        .onCommand(Drain.class, this::onDrain)
         .onCommand(Dispatched.class, this::onDispatched)
         .onCommand(ProbeActive.class, this::onProbeActive)
         .onCommand(Probed.class, this::onProbed)
@@ -230,10 +267,9 @@ public final class JobEntity
 
   private ReplyEffect<Event, JobState> define(JobSpec spec, ActorRef<Reply> replyTo) {
     return Effect()
-        .persist(new Defined(spec))
+        .persist(new Defined(spec, clock.instant()))
         .thenRun(
             s -> {
-              armFrom = clock.instant();
               arm(s);
               indexThenReply(s, view(s), replyTo);
             })
@@ -262,12 +298,11 @@ public final class JobEntity
     if (!state.exists()) return notFound(cmd.replyTo());
     if (!state.paused()) return Effect().reply(cmd.replyTo(), view(state));
     return Effect()
-        .persist(new Resumed())
+        .persist(new Resumed(clock.instant()))
         .thenRun(
             s -> {
-              // Ticks that fell inside the pause are not owed: resume at the next one.
-              armFrom = clock.instant();
               arm(s);
+              ctx.getSelf().tell(new Drain());
               indexThenReply(s, view(s), cmd.replyTo());
             })
         .thenNoReply();
@@ -280,6 +315,7 @@ public final class JobEntity
         .thenRun(
             s -> {
               timers.cancelAll();
+              killActive(state);
               deps.stores()
                   .async(() -> deps.stores().jobs().delete(name))
                   .whenComplete(
@@ -313,30 +349,96 @@ public final class JobEntity
   }
 
   private JobView view(JobState s) {
-    List<Instant> next =
-        s.ticking() ? schedule(s.spec()).next(tickCursor(s), PREVIEW) : List.of();
-    return new JobView(s.spec(), s.paused(), s.lastScheduled(), next, s.active().size());
+    List<Instant> next = s.ticking() ? schedule(s.spec()).next(tickCursor(s), PREVIEW) : List.of();
+    return new JobView(
+        s.spec(), s.paused(), s.lastScheduled(), next, s.active().size(), s.queued().size());
   }
 
-  // ---- firing
+  // ---- ticks and the overlap policy
 
   private ReplyEffect<Event, JobState> onFire(JobState state, Fire fire) {
     if (!state.ticking()) return Effect().noReply();
-    if (state.lastScheduled() != null && !fire.due().isAfter(state.lastScheduled())) {
+    Instant due = fire.due();
+    if (state.lastScheduled() != null && !due.isAfter(state.lastScheduled())) {
       arm(state);
       return Effect().noReply();
     }
-    armFrom = fire.due();
-    return fire(state, UUID.randomUUID().toString(), fire.due(), RunReason.SCHEDULE, 1)
-        .thenRun(this::arm)
+    OverlapPolicy overlap = state.spec().overlap();
+    if (!state.busy() || overlap == OverlapPolicy.ALLOW) {
+      return fire(state, newRunId(), due, RunReason.SCHEDULE, 1).thenRun(this::arm).thenNoReply();
+    }
+    if (overlap == OverlapPolicy.SKIP) {
+      return skip(List.of(due), "previous run still active");
+    }
+    boolean tickWaiting =
+        state.queued().stream()
+            .anyMatch(q -> q.reason() == RunReason.SCHEDULE || q.reason() == RunReason.CATCHUP);
+    if (tickWaiting) return skip(List.of(due), "a run is already queued");
+    if (overlap == OverlapPolicy.REPLACE) killActive(state);
+    String runId = newRunId();
+    return Effect()
+        .persist(new RunQueued(runId, due, RunReason.SCHEDULE, 1, clock.instant()))
+        .thenRun(
+            s -> {
+              write(RunRecord.fired(runId, name, due, null, 1, RunReason.SCHEDULE));
+              arm(s);
+              ctx.getSelf().tell(new Drain());
+            })
         .thenNoReply();
+  }
+
+  private ReplyEffect<Event, JobState> skip(List<Instant> ticks, String reason) {
+    return Effect()
+        .persist(new TicksSkipped(ticks, reason))
+        .thenRun(
+            s -> {
+              writeAll(skippedRecords(ticks, reason));
+              arm(s);
+            })
+        .thenNoReply();
+  }
+
+  private List<RunRecord> skippedRecords(List<Instant> ticks, String reason) {
+    Instant now = clock.instant();
+    return ticks.stream()
+        .map(
+            t ->
+                new RunRecord(
+                    skippedRunId(name, t), name, t, now, null, now, null, 1, RunReason.SCHEDULE,
+                    RunStatus.SKIPPED, null, reason, null))
+        .toList();
+  }
+
+  /** A skipped tick's run id is derived from the tick, so the event need not carry it. */
+  public static String skippedRunId(String job, Instant tick) {
+    return UUID.nameUUIDFromBytes((job + "|" + tick).getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   private ReplyEffect<Event, JobState> onTrigger(JobState state, Trigger cmd) {
     if (!state.exists()) return notFound(cmd.replyTo());
-    String runId = UUID.randomUUID().toString();
+    // A manual run always starts, paused or not and whatever the overlap policy, as an operator asked.
+    String runId = newRunId();
     return fire(state, runId, clock.instant(), RunReason.MANUAL, 1)
         .thenReply(cmd.replyTo(), s -> new Triggered(runId));
+  }
+
+  /** Starts the queued run that may go first, if the overlap policy lets it go now. */
+  private ReplyEffect<Event, JobState> onDrain(JobState state, Drain cmd) {
+    if (!state.exists() || state.paused()) return Effect().noReply();
+    var next = state.nextQueued();
+    if (next.isEmpty()) return Effect().noReply();
+    if (!state.active().isEmpty() && state.spec().overlap() != OverlapPolicy.ALLOW) {
+      return Effect().noReply();
+    }
+    JobState.QueuedRun q = next.get();
+    Duration wait = Duration.between(clock.instant(), q.notBefore());
+    if (!wait.isNegative() && !wait.isZero()) {
+      timers.startSingleTimer(QUEUE, new Drain(), wait);
+      return Effect().noReply();
+    }
+    return fire(state, q.runId(), q.scheduledAt(), q.reason(), q.attempt())
+        .thenRun(s -> ctx.getSelf().tell(new Drain()))
+        .thenNoReply();
   }
 
   /** Persists the decision to run, then hands the run over: the order is the at-most-once guarantee. */
@@ -351,26 +453,20 @@ public final class JobEntity
               List.of(
                   new RunFired(runId, scheduledAt, now, reason, attempt, self),
                   new RunFinished(runId, RunStatus.SUCCEEDED)))
-          .thenRun(s -> write(finished(record, self, now, RunStatus.SUCCEEDED, null)));
+          .thenRun(s -> write(ended(record, self, now, RunStatus.SUCCEEDED, null)));
     }
     List<String> candidates = deps.placement().candidates(Set.of());
-    if (candidates.isEmpty()) {
-      return Effect()
-          .persist(
-              List.of(
-                  new RunFired(runId, scheduledAt, now, reason, attempt, null),
-                  new RunFinished(runId, RunStatus.FAILED)))
-          .thenRun(
-              s ->
-                  write(finished(record, null, now, RunStatus.FAILED, "no executor node available")));
-    }
-    String node = candidates.get(0);
+    String node = candidates.isEmpty() ? null : candidates.get(0);
     return Effect()
         .persist(new RunFired(runId, scheduledAt, now, reason, attempt, node))
         .thenRun(
             s -> {
-              write(onNode(record, node));
-              dispatch(s, runId, node);
+              write(ended(record, node, null, RunStatus.PENDING, null));
+              if (node == null) {
+                ctx.getSelf().tell(new Dispatched(runId, null, false, "no executor node available"));
+              } else {
+                dispatch(s, runId, node);
+              }
             });
   }
 
@@ -406,18 +502,15 @@ public final class JobEntity
 
   private ReplyEffect<Event, JobState> onDispatched(JobState state, Dispatched d) {
     JobState.ActiveRun run = state.active().get(d.runId());
-    if (d.accepted() || run == null || !d.node().equals(run.node())) {
+    if (d.accepted() || run == null || !Objects.equals(d.node(), run.node())) {
       if (d.accepted() || run == null) tried.remove(d.runId());
       return Effect().noReply();
     }
     List<String> next = deps.placement().candidates(tried.getOrDefault(d.runId(), Set.of()));
     if (next.isEmpty()) {
       tried.remove(d.runId());
-      String why = "no executor accepted the run; last: " + d.why();
-      return Effect()
-          .persist(new RunFinished(d.runId(), RunStatus.FAILED))
-          .thenRun(s -> write(ended(d.runId(), run, RunStatus.FAILED, why)))
-          .thenNoReply();
+      String why = d.node() == null ? d.why() : "no executor accepted the run; last: " + d.why();
+      return finish(state, d.runId(), RunStatus.FAILED, why).thenNoReply();
     }
     String node = next.get(0);
     return Effect()
@@ -431,12 +524,86 @@ public final class JobEntity
       return Effect().reply(cmd.replyTo(), Done.getInstance());
     }
     tried.remove(cmd.runId());
-    return Effect()
-        .persist(new RunFinished(cmd.runId(), cmd.status()))
+    return finish(state, cmd.runId(), cmd.status(), null)
         .thenReply(cmd.replyTo(), s -> Done.getInstance());
   }
 
-  // ---- recovery
+  /**
+   * Ends a run and applies the retry policy: a FAILED, TIMED_OUT or LOST run is queued again as the next
+   * attempt of the same tick, after the backoff. {@code message} non-null means this entity writes the
+   * run's final record (the executor writes its own).
+   */
+  private EffectBuilder<Event, JobState> finish(
+      JobState state, String runId, RunStatus status, String message) {
+    JobState.ActiveRun active = state.active().get(runId);
+    var queued = state.queuedRun(runId);
+    Instant scheduledAt = active != null ? active.scheduledAt() : queued.get().scheduledAt();
+    int attempt = active != null ? active.attempt() : queued.get().attempt();
+    RunReason reason = active != null ? active.reason() : queued.get().reason();
+    List<Event> events = new ArrayList<>();
+    events.add(new RunFinished(runId, status));
+    RunRecord retry = null;
+    boolean retryable =
+        status == RunStatus.FAILED || status == RunStatus.TIMED_OUT || status == RunStatus.LOST;
+    if (retryable && state.spec() != null && state.spec().retry().retriesAfter(attempt)) {
+      String retryId = newRunId();
+      Instant notBefore = clock.instant().plus(state.spec().retry().backoffAfter(attempt));
+      events.add(new RunQueued(retryId, scheduledAt, RunReason.RETRY, attempt + 1, notBefore));
+      retry = RunRecord.fired(retryId, name, scheduledAt, null, attempt + 1, RunReason.RETRY);
+    }
+    RunRecord retryRecord = retry;
+    RunRecord done =
+        message == null
+            ? null
+            : new RunRecord(
+                runId, name, scheduledAt, null, null, clock.instant(), null, attempt, reason, status,
+                null, message, null);
+    return Effect()
+        .persist(events)
+        .thenRun(
+            s -> {
+              if (done != null) write(done);
+              if (retryRecord != null) write(retryRecord);
+              ctx.getSelf().tell(new Drain());
+            });
+  }
+
+  private ReplyEffect<Event, JobState> onKill(JobState state, KillRun cmd) {
+    if (!state.exists()) return notFound(cmd.replyTo());
+    JobState.ActiveRun run = state.active().get(cmd.runId());
+    if (run != null) {
+      var executor = run.node() == null ? Optional.<ActorRef<ExecutorNode.Command>>empty()
+          : deps.placement().executor(run.node());
+      if (executor.isPresent()) {
+        executor.get().tell(new ExecutorNode.Kill(cmd.runId()));
+        return Effect().reply(cmd.replyTo(), new Killing(cmd.runId()));
+      }
+      // Its executor is gone: nothing runs it any more, so the kill is already done.
+      return finish(state, cmd.runId(), RunStatus.KILLED, "killed; its executor node was gone")
+          .thenReply(cmd.replyTo(), s -> new Killing(cmd.runId()));
+    }
+    if (state.queuedRun(cmd.runId()).isPresent()) {
+      return finish(state, cmd.runId(), RunStatus.KILLED, "killed before it started")
+          .thenReply(cmd.replyTo(), s -> new Killing(cmd.runId()));
+    }
+    return Effect()
+        .reply(cmd.replyTo(), new Rejected(Problem.CONFLICT, "run " + cmd.runId() + " has already finished"));
+  }
+
+  private void killActive(JobState state) {
+    state
+        .active()
+        .forEach(
+            (runId, run) -> {
+              if (run.node() != null) {
+                deps.placement()
+                    .executor(run.node())
+                    .ifPresent(e -> e.tell(new ExecutorNode.Kill(runId)));
+              }
+            });
+  }
+
+  // ---- recovery and catch-up
 
   private void onRecovered(JobState state) {
     if (!state.exists()) {
@@ -444,18 +611,70 @@ public final class JobEntity
       if (lastSequenceNumber(ctx) > 0) passivate();
       return;
     }
-    armFrom = clock.instant();
-    arm(state);
     deps.stores()
         .async(() -> deps.stores().jobs().upsert(state.spec(), state.paused()))
         .whenComplete(
             (ok, err) -> {
               if (err != null) ctx.getLog().warn("Job index repair of {} failed", name, err);
             });
+    ctx.getSelf().tell(new CatchUp());
     if (!state.active().isEmpty()) {
       // Give the Receptionist time to list the cluster's executors before asking them.
       timers.startSingleTimer(PROBE, new ProbeActive(), deps.settings().executor().ackTimeout());
     }
+  }
+
+  /** Decides every tick missed while the job was not running, per its catch-up policy. */
+  private ReplyEffect<Event, JobState> onCatchUp(JobState state, CatchUp cmd) {
+    Instant now = clock.instant();
+    List<Instant> missed =
+        state.ticking() && state.lastScheduled() != null ? missedTicks(state, now) : List.of();
+    if (missed.isEmpty()) {
+      arm(state);
+      ctx.getSelf().tell(new Drain());
+      return Effect().noReply();
+    }
+    List<CatchUpPolicy.Decision> plan = state.spec().catchUp().plan(missed, now);
+    Map<String, List<Instant>> skipped = new LinkedHashMap<>();
+    List<Event> events = new ArrayList<>();
+    List<RunRecord> records = new ArrayList<>();
+    for (CatchUpPolicy.Decision d : plan) {
+      if (d.fires()) {
+        String runId = newRunId();
+        events.add(new RunQueued(runId, d.tick(), RunReason.CATCHUP, 1, now));
+        records.add(RunRecord.fired(runId, name, d.tick(), null, 1, RunReason.CATCHUP));
+      } else {
+        skipped.computeIfAbsent(d.skipReason(), r -> new ArrayList<>()).add(d.tick());
+      }
+    }
+    skipped.forEach(
+        (reason, ticks) -> {
+          events.add(new TicksSkipped(ticks, reason));
+          records.addAll(skippedRecords(ticks, reason));
+        });
+    ctx.getLog().info("Job {} missed {} ticks: {} to run, the rest skipped", name, missed.size(),
+        events.size() - skipped.size());
+    return Effect()
+        .persist(events)
+        .thenRun(
+            s -> {
+              writeAll(records);
+              arm(s);
+              ctx.getSelf().tell(new Drain());
+            })
+        .thenNoReply();
+  }
+
+  private List<Instant> missedTicks(JobState state, Instant now) {
+    CronSchedule schedule = schedule(state.spec());
+    List<Instant> missed = schedule.between(state.lastScheduled(), now, MAX_MISSED);
+    if (missed.size() < MAX_MISSED) return missed;
+    // Too many to record one by one: keep the newest, those inside the window.
+    Instant windowStart = now.minus(state.spec().catchUp().window());
+    Instant from = windowStart.isAfter(state.lastScheduled()) ? windowStart : state.lastScheduled();
+    ctx.getLog()
+        .warn("Job {} missed over {} ticks; recording those since {} only", name, MAX_MISSED, from);
+    return schedule.between(from, now, MAX_MISSED);
   }
 
   /** Runs in flight before a restart are asked for; those nobody runs any more are LOST. */
@@ -465,8 +684,11 @@ public final class JobEntity
         .active()
         .forEach(
             (runId, run) -> {
-              var executor = run.node() == null ? null : deps.placement().executor(run.node());
-              if (executor == null || executor.isEmpty()) {
+              var executor =
+                  run.node() == null
+                      ? Optional.<ActorRef<ExecutorNode.Command>>empty()
+                      : deps.placement().executor(run.node());
+              if (executor.isEmpty()) {
                 ctx.getSelf().tell(new Probed(runId, run.node(), false));
                 return;
               }
@@ -481,16 +703,12 @@ public final class JobEntity
   }
 
   private ReplyEffect<Event, JobState> onProbed(JobState state, Probed p) {
-    JobState.ActiveRun run = state.active().get(p.runId());
-    if (p.running() || run == null) return Effect().noReply();
+    if (p.running() || !state.active().containsKey(p.runId())) return Effect().noReply();
     String why =
         p.node() == null
             ? "the run was never handed to an executor"
             : "executor " + p.node() + " no longer runs it";
-    return Effect()
-        .persist(new RunFinished(p.runId(), RunStatus.LOST))
-        .thenRun(s -> write(ended(p.runId(), run, RunStatus.LOST, why)))
-        .thenNoReply();
+    return finish(state, p.runId(), RunStatus.LOST, why).thenNoReply();
   }
 
   // ---- helpers
@@ -509,10 +727,12 @@ public final class JobEntity
     timers.startSingleTimer(TICK, new Fire(next.get()), delay.isNegative() ? Duration.ZERO : delay);
   }
 
-  /** The next tick comes after both the persisted high-water mark and this incarnation's start line. */
+  /**
+   * Where the next tick is looked for: after the high-water mark. Ticks between it and now are the
+   * catch-up's (on recovery) or simply late (a timer that fired late fires the next one at once).
+   */
   private Instant tickCursor(JobState state) {
-    Instant last = state.lastScheduled();
-    return last != null && last.isAfter(armFrom) ? last : armFrom;
+    return state.lastScheduled() != null ? state.lastScheduled() : clock.instant();
   }
 
   private CronSchedule schedule(JobSpec spec) {
@@ -523,31 +743,22 @@ public final class JobEntity
     return parsed;
   }
 
+  private static String newRunId() {
+    return UUID.randomUUID().toString();
+  }
+
   private void write(RunRecord record) {
-    deps.stores()
-        .async(() -> deps.stores().runs().upsert(record))
-        .whenComplete(
-            (ok, err) -> {
-              if (err != null) ctx.getLog().warn("Run store write for {} failed", record.id(), err);
-            });
+    deps.stores().write(record);
   }
 
-  private static RunRecord onNode(RunRecord r, String node) {
-    return new RunRecord(
-        r.id(), r.job(), r.scheduledAt(), r.firedAt(), null, null, node, r.attempt(), r.reason(),
-        RunStatus.PENDING, null, null, null);
+  private void writeAll(List<RunRecord> records) {
+    deps.stores().writeAll(records);
   }
 
-  private static RunRecord finished(
+  private static RunRecord ended(
       RunRecord r, String node, Instant at, RunStatus status, String message) {
     return new RunRecord(
         r.id(), r.job(), r.scheduledAt(), r.firedAt(), at, at, node, r.attempt(), r.reason(),
         status, null, message, null);
-  }
-
-  private RunRecord ended(String runId, JobState.ActiveRun run, RunStatus status, String message) {
-    return new RunRecord(
-        runId, name, run.scheduledAt(), null, null, clock.instant(), null, run.attempt(),
-        run.reason(), status, null, message, null);
   }
 }

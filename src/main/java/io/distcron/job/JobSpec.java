@@ -1,10 +1,16 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
+import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.OverlapPolicy;
+import io.distcron.schedule.RetryPolicy;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** A validated job definition: what the entity persists. Built from the API's request by {@code JobSpecs}. */
+/**
+ * A validated job definition: what the entity persists. Built from the API's request by {@code JobSpecs}.
+ * Policies left null (as in events written before they existed) take their defaults.
+ */
 public record JobSpec(
     String name,
     String description,
@@ -13,7 +19,10 @@ public record JobSpec(
     String timezone,
     Action action,
     int timeoutSeconds,
-    boolean enabled)
+    boolean enabled,
+    OverlapPolicy overlap,
+    CatchUpPolicy catchUp,
+    RetryPolicy retry)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -22,5 +31,8 @@ public record JobSpec(
   public JobSpec {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     description = description == null ? "" : description;
+    overlap = overlap == null ? OverlapPolicy.SKIP : overlap;
+    catchUp = catchUp == null ? CatchUpPolicy.DEFAULT : catchUp;
+    retry = retry == null ? RetryPolicy.NONE : retry;
   }
 }

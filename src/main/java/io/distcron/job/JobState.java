@@ -3,32 +3,44 @@ package io.distcron.job;
 import io.distcron.CborSerializable;
 import io.distcron.store.RunReason;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A job's write-side state. {@code lastScheduled} is the persisted high-water mark: a scheduled tick at or
- * before it has been decided already and is never fired again.
+ * before it has been decided already (fired, queued or skipped) and is never decided again. Defining or
+ * resuming a job moves it to that moment, since ticks before it are not owed.
  *
  * @param spec null while the job does not exist (never defined, or deleted)
- * @param active runs fired and not yet finished, by run id
+ * @param active runs handed to an executor (or done in place) and not yet finished, by run id
+ * @param queued runs decided but waiting: for the active run to end, or for a retry's backoff
  */
 public record JobState(
-    JobSpec spec, boolean paused, Instant lastScheduled, Map<String, ActiveRun> active)
+    JobSpec spec,
+    boolean paused,
+    Instant lastScheduled,
+    Map<String, ActiveRun> active,
+    List<QueuedRun> queued)
     implements CborSerializable {
 
   /** A run in flight; {@code node} is the executor it was handed to (null for runs done in place). */
   public record ActiveRun(Instant scheduledAt, int attempt, RunReason reason, String node)
-      implements CborSerializable {
-    ActiveRun onNode(String newNode) {
-      return new ActiveRun(scheduledAt, attempt, reason, newNode);
-    }
-  }
+      implements CborSerializable {}
 
-  public static final JobState EMPTY = new JobState(null, false, null, Map.of());
+  /** A run that is decided and waits; it may not start before {@code notBefore}. */
+  public record QueuedRun(
+      String runId, Instant scheduledAt, RunReason reason, int attempt, Instant notBefore)
+      implements CborSerializable {}
+
+  public static final JobState EMPTY = new JobState(null, false, null, Map.of(), List.of());
 
   public JobState {
-    active = Map.copyOf(active);
+    active = active == null ? Map.of() : Map.copyOf(active);
+    queued = queued == null ? List.of() : List.copyOf(queued);
   }
 
   public boolean exists() {
@@ -40,39 +52,76 @@ public record JobState(
     return spec != null && spec.enabled() && !paused;
   }
 
+  /** A run is going or waiting to go: what the overlap policy looks at. */
+  public boolean busy() {
+    return !active.isEmpty() || !queued.isEmpty();
+  }
+
+  /** The queued run that may start first, by not-before then by tick. */
+  public Optional<QueuedRun> nextQueued() {
+    return queued.stream()
+        .min(Comparator.comparing(QueuedRun::notBefore).thenComparing(QueuedRun::scheduledAt));
+  }
+
+  public Optional<QueuedRun> queuedRun(String runId) {
+    return queued.stream().filter(q -> q.runId().equals(runId)).findFirst();
+  }
+
   JobState apply(JobEntity.Event event) {
-    if (event instanceof JobEntity.Defined d) return new JobState(d.spec(), paused, lastScheduled, active);
-    if (event instanceof JobEntity.Paused) return new JobState(spec, true, lastScheduled, active);
-    if (event instanceof JobEntity.Resumed) return new JobState(spec, false, lastScheduled, active);
-    if (event instanceof JobEntity.Deleted) return new JobState(null, false, lastScheduled, Map.of());
+    if (event instanceof JobEntity.Defined d) return with(d.spec(), paused).marked(d.at());
+    if (event instanceof JobEntity.Paused) return with(spec, true);
+    if (event instanceof JobEntity.Resumed r) return with(spec, false).marked(r.at());
+    if (event instanceof JobEntity.Deleted) return new JobState(null, false, lastScheduled, Map.of(), List.of());
     if (event instanceof JobEntity.RunFired f) return fired(f);
+    if (event instanceof JobEntity.RunQueued q) return queued(q);
+    if (event instanceof JobEntity.TicksSkipped s) return marked(s.ticks().get(s.ticks().size() - 1));
     if (event instanceof JobEntity.RunRedirected r) return redirected(r);
     if (event instanceof JobEntity.RunFinished f) return finished(f.runId());
     throw new IllegalArgumentException("unknown event " + event);
   }
 
+  private JobState with(JobSpec newSpec, boolean newPaused) {
+    return new JobState(newSpec, newPaused, lastScheduled, active, queued);
+  }
+
+  private JobState marked(Instant at) {
+    if (at == null || (lastScheduled != null && !at.isAfter(lastScheduled))) return this;
+    return new JobState(spec, paused, at, active, queued);
+  }
+
+  private static boolean ticks(RunReason reason) {
+    return reason == RunReason.SCHEDULE || reason == RunReason.CATCHUP;
+  }
+
   private JobState fired(JobEntity.RunFired f) {
-    Map<String, ActiveRun> next = new HashMap<>(active);
-    next.put(f.runId(), new ActiveRun(f.scheduledAt(), f.attempt(), f.reason(), f.node()));
-    Instant mark = lastScheduled;
-    if (f.reason() != RunReason.MANUAL && (mark == null || f.scheduledAt().isAfter(mark))) {
-      mark = f.scheduledAt();
-    }
-    return new JobState(spec, paused, mark, next);
+    Map<String, ActiveRun> nextActive = new HashMap<>(active);
+    nextActive.put(f.runId(), new ActiveRun(f.scheduledAt(), f.attempt(), f.reason(), f.node()));
+    List<QueuedRun> nextQueued = new ArrayList<>(queued);
+    nextQueued.removeIf(q -> q.runId().equals(f.runId()));
+    JobState next = new JobState(spec, paused, lastScheduled, nextActive, nextQueued);
+    return ticks(f.reason()) ? next.marked(f.scheduledAt()) : next;
+  }
+
+  private JobState queued(JobEntity.RunQueued q) {
+    List<QueuedRun> nextQueued = new ArrayList<>(queued);
+    nextQueued.add(new QueuedRun(q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.notBefore()));
+    JobState next = new JobState(spec, paused, lastScheduled, active, nextQueued);
+    return ticks(q.reason()) ? next.marked(q.scheduledAt()) : next;
   }
 
   private JobState redirected(JobEntity.RunRedirected r) {
     ActiveRun run = active.get(r.runId());
     if (run == null) return this;
     Map<String, ActiveRun> next = new HashMap<>(active);
-    next.put(r.runId(), run.onNode(r.node()));
-    return new JobState(spec, paused, lastScheduled, next);
+    next.put(r.runId(), new ActiveRun(run.scheduledAt(), run.attempt(), run.reason(), r.node()));
+    return new JobState(spec, paused, lastScheduled, next, queued);
   }
 
   private JobState finished(String runId) {
-    if (!active.containsKey(runId)) return this;
-    Map<String, ActiveRun> next = new HashMap<>(active);
-    next.remove(runId);
-    return new JobState(spec, paused, lastScheduled, next);
+    Map<String, ActiveRun> nextActive = new HashMap<>(active);
+    nextActive.remove(runId);
+    List<QueuedRun> nextQueued = new ArrayList<>(queued);
+    nextQueued.removeIf(q -> q.runId().equals(runId));
+    return new JobState(spec, paused, lastScheduled, nextActive, nextQueued);
   }
 }

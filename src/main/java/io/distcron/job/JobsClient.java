@@ -49,6 +49,10 @@ public final class JobsClient {
     return ask(name, JobEntity.Trigger::new);
   }
 
+  public CompletionStage<JobEntity.Reply> kill(String job, String runId) {
+    return ask(job, r -> new JobEntity.KillRun(runId, r));
+  }
+
   private CompletionStage<JobEntity.Reply> ask(
       String name, Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
     return sharding.entityRefFor(JobEntity.ENTITY_KEY, name).ask(command::apply, timeout);

@@ -12,6 +12,9 @@ import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.placement.Placement;
+import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.OverlapPolicy;
+import io.distcron.schedule.RetryPolicy;
 import io.distcron.store.Database;
 import io.distcron.store.JobIndex;
 import io.distcron.store.RunRecord;
@@ -94,7 +97,13 @@ class JobEntityTest {
   }
 
   private JobSpec spec(Action action) {
-    return new JobSpec(name, "", Map.of(), "* * * * * ?", "UTC", action, 60, true);
+    return spec(action, null, null, null);
+  }
+
+  private JobSpec spec(
+      Action action, OverlapPolicy overlap, CatchUpPolicy catchUp, RetryPolicy retry) {
+    return new JobSpec(
+        name, "", Map.of(), "* * * * * ?", "UTC", action, 60, true, overlap, catchUp, retry);
   }
 
   private void advance(Duration d) {
@@ -112,7 +121,7 @@ class JobEntityTest {
   @Test
   void createdJobFiresEachTickOncePersistedBeforeDispatch() {
     var result = job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    assertThat(result.event()).isEqualTo(new JobEntity.Defined(spec(new Action.Noop())));
+    assertThat(result.event()).isEqualTo(new JobEntity.Defined(spec(new Action.Noop()), START));
     JobEntity.JobView view = (JobEntity.JobView) result.reply();
     assertThat(view.nextFireTimes()).first().isEqualTo(Instant.parse("2026-01-01T00:00:01Z"));
 

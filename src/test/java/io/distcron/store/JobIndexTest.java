@@ -9,6 +9,10 @@ import io.distcron.TestDatabases;
 import io.distcron.TestDatabases.OnBoth;
 import io.distcron.job.Action;
 import io.distcron.job.JobSpec;
+import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.OverlapPolicy;
+import io.distcron.schedule.RetryPolicy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +52,12 @@ class JobIndexTest {
             "Europe/Paris",
             new Action.Shell("pg_dump db > /tmp/\"x\".sql", Map.of("PGHOST", "db"), "/var/tmp"),
             600,
-            true);
-    JobSpec noop = new JobSpec("tick", null, null, "@hourly", "UTC", new Action.Noop(), 5, false);
+            true,
+            OverlapPolicy.QUEUE_ONE,
+            new CatchUpPolicy(CatchUpPolicy.Mode.LATEST, Duration.ofMinutes(5), 3),
+            new RetryPolicy(3, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30)));
+    JobSpec noop =
+        new JobSpec("tick", null, null, "@hourly", "UTC", new Action.Noop(), 5, false, null, null, null);
 
     index.upsert(shell, false);
     index.upsert(noop, true);
@@ -168,7 +176,8 @@ class JobIndexTest {
   }
 
   private static JobSpec job(String name, Map<String, String> labels) {
-    return new JobSpec(name, "", labels, "* * * * *", "UTC", new Action.Noop(), 60, true);
+    return new JobSpec(
+        name, "", labels, "* * * * *", "UTC", new Action.Noop(), 60, true, null, null, null);
   }
 
   private static List<String> names(Page<JobIndex.Entry> page) {
