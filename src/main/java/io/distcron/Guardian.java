@@ -3,34 +3,46 @@ package io.distcron;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distcron.api.HttpServer;
 import io.distcron.cluster.Membership;
+import io.distcron.cluster.Readiness;
 import io.distcron.cluster.RunReaper;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobsClient;
 import io.distcron.placement.ExecutorDirectory;
+import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
 import io.distcron.store.JobIndex;
 import io.distcron.store.RunStore;
 import io.distcron.store.Stores;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 
-/** The root actor: starts this node's parts in order — executor, placement, job sharding, the API. */
+/**
+ * The root actor: starts this node's parts in order — executor and load publishing, placement, job
+ * sharding, the run reaper singleton, the API and management — and hooks the executor's drain into
+ * coordinated shutdown.
+ */
 final class Guardian {
+  private static final Duration ABANDON_TIMEOUT = Duration.ofSeconds(8);
+
   private Guardian() {}
 
   static Behavior<Void> create(
@@ -58,20 +70,54 @@ final class Guardian {
     Placement placement = new Placement(Membership.selfNode(system));
 
     ActorRef<ExecutorNode.Command> executor = null;
+    AtomicInteger inProgress = null;
     if (Cluster.get(system).selfMember().hasRole("executor")) {
+      inProgress = new AtomicInteger();
       executor =
           ctx.spawn(
-              ExecutorNode.create(placement.selfNode(), settings, clock, stores, new AtomicInteger()),
+              ExecutorNode.create(placement.selfNode(), settings, clock, stores, inProgress),
               "executor");
+      drainOnShutdown(system, executor, settings.executor().drainGrace());
     }
     ctx.spawn(ExecutorDirectory.create(placement, executor), "executor-directory");
+    ctx.spawn(
+        LoadPublisher.create(placement, inProgress, settings.executor().capacity()), "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, stores, placement));
     RunReaper.init(system, settings, clock, stores);
-    HttpServer.start(system, settings, new JobsClient(system, settings.askTimeout()), stores, clock)
+    HttpServer.start(
+            system, settings, new JobsClient(system, settings.askTimeout()), stores, placement, clock)
         .whenComplete(
             (binding, err) -> {
-              if (err != null) bound.completeExceptionally(err);
-              else bound.complete(binding);
+              if (err != null) {
+                bound.completeExceptionally(err);
+                return;
+              }
+              Readiness.started(system, ds);
+              Membership.startManagement(system);
+              bound.complete(binding);
             });
+  }
+
+  /**
+   * Before the node's shards are handed off, its runs may finish within the grace; what still runs then
+   * is reported LOST, so its job retries it on another node.
+   */
+  private static void drainOnShutdown(
+      ActorSystem<?> system, ActorRef<ExecutorNode.Command> executor, Duration grace) {
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeClusterShutdown(),
+            "drain-executor",
+            () ->
+                AskPattern.<ExecutorNode.Command, Done>ask(
+                        executor, ExecutorNode.Drain::new, grace, system.scheduler())
+                    .exceptionallyCompose(
+                        timeout ->
+                            AskPattern.ask(
+                                executor,
+                                ExecutorNode.Abandon::new,
+                                ABANDON_TIMEOUT,
+                                system.scheduler()))
+                    .exceptionally(err -> Done.getInstance()));
   }
 }

@@ -3,6 +3,8 @@ package io.distcron;
 import io.distcron.config.Configs;
 import java.time.Clock;
 import java.util.Map;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import sun.misc.Signal;
 
 /** {@code java -jar distcron.jar [server]}: starts a node and runs until it is shut down. */
 public final class Main {
@@ -21,6 +23,13 @@ public final class Main {
       System.err.println("distcron: could not start: " + cause.getMessage());
       System.exit(1);
       return;
+    }
+    // SIGTERM and SIGINT leave the cluster the orderly way (drain, hand off, leave) and then exit 0, so
+    // a rolling restart can tell a clean stop from a crash.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      Signal.handle(
+          new Signal(signal),
+          s -> CoordinatedShutdown.get(node.system()).runAll(CoordinatedShutdown.jvmExitReason()));
     }
     node.system().getWhenTerminated().toCompletableFuture().join();
     System.exit(0);

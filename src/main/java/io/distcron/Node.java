@@ -2,6 +2,7 @@ package io.distcron;
 
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariDataSource;
+import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
 import io.distcron.store.Database;
 import io.distcron.store.Schema;
@@ -36,7 +37,7 @@ public final class Node implements AutoCloseable {
     try {
       Schema.create(ds);
       CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
-      system = ActorSystem.create(Guardian.create(settings, clock, ds, bound), "distcron", config);
+      system = ActorSystem.create(Guardian.create(settings, clock, ds, bound), Configs.SYSTEM_NAME, config);
       ServerBinding binding = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       ActorSystem<?> running = system;
       running.getWhenTerminated().thenRun(ds::close);

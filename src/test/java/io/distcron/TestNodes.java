@@ -23,6 +23,7 @@ public final class TestNodes {
     c.put("distcron.http.port", 0);
     c.put("pekko.remote.artery.canonical.port", 0);
     c.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    c.put("pekko.management.http.port", 0);
     c.put("distcron.executor.kill-grace", "1s");
     c.putAll(extra);
     return Node.start(Configs.load(c), Clock.systemUTC());

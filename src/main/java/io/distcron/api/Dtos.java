@@ -107,4 +107,14 @@ public final class Dtos {
   public record Killing(String runId) {}
 
   public record Error(String error, String field) {}
+
+  /** A cluster member; the load figures are null for a node that runs nothing (no executor role). */
+  public record NodeDto(
+      String address,
+      List<String> roles,
+      String status,
+      boolean self,
+      Integer runsInProgress,
+      Integer capacity,
+      Double cpuLoad) {}
 }

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.distcron.config.DistcronSettings;
 import io.distcron.job.JobsClient;
+import io.distcron.placement.Placement;
 import io.distcron.store.Stores;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +23,12 @@ public final class HttpServer {
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
-      ActorSystem<?> system, DistcronSettings settings, JobsClient jobs, Stores stores, Clock clock) {
+      ActorSystem<?> system,
+      DistcronSettings settings,
+      JobsClient jobs,
+      Stores stores,
+      Placement placement,
+      Clock clock) {
     Json json =
         new Json(JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty()));
     Errors errors = new Errors(json, settings.maxBodyBytes());
@@ -35,7 +41,8 @@ public final class HttpServer {
                     () ->
                         concat(
                             new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
-                            new RunRoutes(jobs, stores, json).route())));
+                            new RunRoutes(jobs, stores, json).route(),
+                            new NodeRoutes(system, placement, json).route())));
     Route route =
         handleRejections(
             errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> api));

@@ -4,17 +4,37 @@ import io.distcron.placement.ExecutorDirectory;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 
-/** How a node finds its cluster. */
+/** How a node finds its cluster, and its management endpoint. */
 public final class Membership {
   private Membership() {}
 
-  /** With no seed nodes configured the node forms a cluster of one by joining itself. */
+  /**
+   * Seed nodes configured: Pekko joins them (the first seed forms the cluster). None: with bootstrap on
+   * (Kubernetes) Cluster Bootstrap finds the others; otherwise the node forms a cluster of one.
+   */
   public static void join(ActorSystem<?> system) {
-    Cluster cluster = Cluster.get(system);
-    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    var config = system.settings().config();
+    if (!config.getStringList("pekko.cluster.seed-nodes").isEmpty()) return;
+    if (config.getBoolean("distcron.cluster.bootstrap")) {
+      ClusterBootstrap.get(system.classicSystem()).start();
+      return;
     }
+    Cluster cluster = Cluster.get(system);
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+  }
+
+  /** Pekko Management: /cluster/members (list, leave, down), /ready, /alive. */
+  public static void startManagement(ActorSystem<?> system) {
+    PekkoManagement.get(system.classicSystem())
+        .start()
+        .whenComplete(
+            (uri, err) -> {
+              if (err != null) system.log().error("Pekko Management did not start", err);
+              else system.log().info("Management (cluster, health) on {}", uri);
+            });
   }
 
   /** This node's name in run records and placement: {@code host:port} of its cluster address. */

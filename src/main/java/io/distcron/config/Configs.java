@@ -2,6 +2,7 @@ package io.distcron.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -10,6 +11,12 @@ import java.util.Map;
  * sets {@code distcron.db.url} also moves the journal; a PostgreSQL URL switches the journal's profile.
  */
 public final class Configs {
+  /** Every node's actor system has this name: it is part of every cluster address. */
+  public static final String SYSTEM_NAME = "distcron";
+
+  /** Time past the drain grace for reporting what is still running as lost. */
+  private static final long DRAIN_MARGIN_MILLIS = 10_000;
+
   private Configs() {}
 
   public static Config load(Map<String, ?> overrides) {
@@ -29,14 +36,35 @@ public final class Configs {
     if (layered(overrides, app).getString("distcron.db.url").startsWith("jdbc:postgresql:")) {
       app = ConfigFactory.parseResources("persistence-postgres.conf").withFallback(app);
     }
+    String seeds = env.get("DISTCRON_SEED_NODES");
+    if (seeds != null && !seeds.isBlank() && !overrides.containsKey("pekko.cluster.seed-nodes")) {
+      app = ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", seedNodes(seeds))).withFallback(app);
+    }
     return layered(overrides, app);
   }
 
+  /** {@code host:port,host:port} to Pekko's seed addresses; the first one forms the cluster. */
+  public static List<String> seedNodes(String hostPorts) {
+    return Arrays.stream(hostPorts.split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .map(s -> "pekko://" + SYSTEM_NAME + "@" + s)
+        .toList();
+  }
+
   private static Config layered(Map<String, ?> overrides, Config app) {
-    return ConfigFactory.parseMap(overrides)
-        .withFallback(ConfigFactory.defaultOverrides())
-        .withFallback(app)
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
+    Config config =
+        ConfigFactory.parseMap(overrides)
+            .withFallback(ConfigFactory.defaultOverrides())
+            .withFallback(app)
+            .withFallback(ConfigFactory.defaultReference())
+            .resolve();
+    // The shutdown phase that drains the executor must outlast the drain grace, or Pekko cuts it short.
+    long drainMillis = config.getDuration("distcron.executor.drain-grace").toMillis();
+    return ConfigFactory.parseMap(
+            Map.of(
+                "pekko.coordinated-shutdown.phases.before-cluster-shutdown.timeout",
+                (drainMillis + DRAIN_MARGIN_MILLIS) + "ms"))
+        .withFallback(config);
   }
 }

@@ -25,6 +25,7 @@ public record DistcronSettings(
       int outputTailBytes,
       long liveOutputBytes,
       Duration killGrace,
+      Duration drainGrace,
       Duration ackTimeout,
       Duration reportRetry) {}
 
@@ -47,6 +48,7 @@ public record DistcronSettings(
             c.getBytes("executor.output-tail-bytes").intValue(),
             c.getBytes("executor.live-output-bytes"),
             c.getDuration("executor.kill-grace"),
+            c.getDuration("executor.drain-grace"),
             c.getDuration("executor.ack-timeout"),
             c.getDuration("executor.report-retry")),
         c.getInt("job.snapshot-every"),

@@ -62,6 +62,18 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   /** Kill a run's whole process tree (TERM, then KILL after the grace); it then ends KILLED. */
   public record Kill(String runId) implements Command {}
 
+  /**
+   * Coordinated shutdown, first step: refuse new runs, leave the Receptionist, and answer once every run
+   * in progress has ended and its outcome is acknowledged.
+   */
+  public record Drain(ActorRef<Done> replyTo) implements Command {}
+
+  /**
+   * Coordinated shutdown, when the grace is over: the runs still going are reported LOST (their jobs
+   * retry them elsewhere) and killed; answers once the jobs have the reports.
+   */
+  public record Abandon(ActorRef<Done> replyTo) implements Command {}
+
   record Ended(String runId, String job, RunStatus status) implements Command {}
 
   record Reported(String runId, boolean delivered) implements Command {}
@@ -104,6 +116,12 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   private final AtomicInteger inProgress;
   /** Accepted and not yet ended; touched by the actor only. */
   private final Set<String> active = new HashSet<>();
+  /** Accepted runs, for reporting them lost if the node must go before they end. */
+  private final Map<String, Run> runOf = new HashMap<>();
+  /** Reported LOST at shutdown: their own end, if it still comes, changes nothing. */
+  private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+  /** Who waits for the drain to finish; null while the node takes runs. */
+  private ActorRef<Done> draining;
   /** Started processes, written by the blocking task, read by the actor to kill. */
   private final Map<String, Execution> executions = new ConcurrentHashMap<>();
   private final Set<String> killRequested = ConcurrentHashMap.newKeySet();
@@ -136,6 +154,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
         .onMessage(Run.class, this::onRun)
         .onMessage(IsRunning.class, this::onIsRunning)
         .onMessage(Kill.class, this::onKill)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(Abandon.class, this::onAbandon)
         .onMessage(Ended.class, this::onEnded)
         .onMessage(Reported.class, this::onReported)
         .onMessage(ResendReports.class, r -> resend())
@@ -143,6 +163,10 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   }
 
   private Behavior<Command> onRun(Run run) {
+    if (draining != null) {
+      run.replyTo().tell(new Refused(run.runId(), node + " is shutting down"));
+      return this;
+    }
     if (active.contains(run.runId())) {
       run.replyTo().tell(new Accepted(run.runId()));
       return this;
@@ -154,6 +178,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     }
     inProgress.incrementAndGet();
     active.add(run.runId());
+    runOf.put(run.runId(), run);
     run.replyTo().tell(new Accepted(run.runId()));
     getContext()
         .pipeToSelf(
@@ -179,6 +204,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
       result = new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action());
     }
     sink.flush();
+    if (abandoned.contains(run.runId())) return RunStatus.LOST;
     stores.write(
         new RunRecord(
             run.runId(), run.job(), run.scheduledAt(), null, started, clock.instant(), node,
@@ -231,11 +257,49 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     executions.remove(e.runId());
     killRequested.remove(e.runId());
     active.remove(e.runId());
+    runOf.remove(e.runId());
     inProgress.decrementAndGet();
+    if (abandoned.remove(e.runId())) return this;
     getContext().getLog().info("Run {} of job {} ended {}", e.runId(), e.job(), e.status());
     reports.put(e.runId(), new Report(e.job(), e.status()));
     report(e.runId(), reports.get(e.runId()));
     return this;
+  }
+
+  private Behavior<Command> onDrain(Drain d) {
+    if (draining == null) {
+      getContext().getLog().info("Draining: {} runs in progress", active.size());
+      getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
+    }
+    draining = d.replyTo();
+    return drained();
+  }
+
+  private Behavior<Command> drained() {
+    if (draining != null && active.isEmpty() && reports.isEmpty()) {
+      draining.tell(Done.getInstance());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAbandon(Abandon a) {
+    Instant now = clock.instant();
+    for (String runId : Set.copyOf(active)) {
+      abandoned.add(runId);
+      Run run = runOf.remove(runId);
+      getContext().getLog().warn("Run {} of job {} still going at shutdown: reported LOST", runId, run.job());
+      stores.write(
+          new RunRecord(
+              runId, run.job(), run.scheduledAt(), null, null, now, node, run.attempt(), run.reason(),
+              RunStatus.LOST, null, "node " + node + " shut down before the run finished", null));
+      reports.put(runId, new Report(run.job(), RunStatus.LOST));
+      report(runId, reports.get(runId));
+      Execution execution = executions.get(runId);
+      if (execution != null) execution.kill();
+      active.remove(runId);
+    }
+    draining = a.replyTo();
+    return drained();
   }
 
   private Behavior<Command> resend() {
@@ -246,7 +310,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   private Behavior<Command> onReported(Reported r) {
     // Undelivered reports stay and go again with the next resend.
     if (r.delivered()) reports.remove(r.runId());
-    return this;
+    return drained();
   }
 
   private void report(String runId, Report r) {

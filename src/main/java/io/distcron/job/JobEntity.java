@@ -91,6 +91,9 @@ public final class JobEntity
   /** From the executor that ran it, re-sent until acknowledged. */
   public record RunEnded(String runId, RunStatus status, ActorRef<Done> replyTo) implements Command {}
 
+  /** From the cluster singleton: the node this run was on has left the cluster. */
+  public record ExecutorLost(String runId, String node) implements Command {}
+
   record Fire(Instant due) implements Command {}
 
   record CatchUp() implements Command {}
@@ -246,6 +249,9 @@ public final class JobEntity
         .onCommand(Dispatched.class, this::onDispatched)
         .onCommand(ProbeActive.class, this::onProbeActive)
         .onCommand(Probed.class, this::onProbed)
+        .onCommand(
+            ExecutorLost.class,
+            (state, lost) -> onProbed(state, new Probed(lost.runId(), lost.node(), false)))
         .onCommand(Indexed.class, (state, cmd) -> Effect().reply(cmd.replyTo(), cmd.reply()))
         .build();
   }
@@ -478,6 +484,7 @@ public final class JobEntity
       ctx.getSelf().tell(new Dispatched(runId, node, false, "executor " + node + " is gone"));
       return;
     }
+    deps.placement().sent(node);
     Duration timeout = deps.settings().executor().ackTimeout();
     ctx.ask(
         ExecutorNode.RunAck.class,
@@ -703,7 +710,11 @@ public final class JobEntity
   }
 
   private ReplyEffect<Event, JobState> onProbed(JobState state, Probed p) {
-    if (p.running() || !state.active().containsKey(p.runId())) return Effect().noReply();
+    JobState.ActiveRun run = state.active().get(p.runId());
+    // A run redirected since the question was asked is somebody else's now.
+    if (p.running() || run == null || !Objects.equals(p.node(), run.node())) {
+      return Effect().noReply();
+    }
     String why =
         p.node() == null
             ? "the run was never handed to an executor"
