@@ -113,6 +113,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   private final Clock clock;
   private final Stores stores;
   private final ShellRunner runner;
+  private final HttpRunner httpRunner;
   private final AtomicInteger inProgress;
   /** Accepted and not yet ended; touched by the actor only. */
   private final Set<String> active = new HashSet<>();
@@ -144,6 +145,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     this.stores = stores;
     this.inProgress = inProgress;
     this.runner = new ShellRunner(this.settings.outputTailBytes(), this.settings.killGrace());
+    this.httpRunner = new HttpRunner(ctx.getSystem(), this.settings.outputTailBytes());
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.askTimeout = settings.askTimeout();
   }
@@ -200,6 +202,9 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     Result result;
     if (run.action() instanceof Action.Shell shell) {
       result = runShell(run, shell, sink);
+    } else if (run.action() instanceof Action.Http http) {
+      int seconds = http.timeoutSeconds() != null ? http.timeoutSeconds() : run.timeoutSeconds();
+      result = httpRunner.run(http, Duration.ofSeconds(seconds), sink).toCompletableFuture().join();
     } else {
       result = new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action());
     }
