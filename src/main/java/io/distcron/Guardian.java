@@ -9,6 +9,7 @@ import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobsClient;
+import io.distcron.metrics.NodeMetrics;
 import io.distcron.placement.ExecutorDirectory;
 import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
@@ -71,8 +72,9 @@ final class Guardian {
 
     ActorRef<ExecutorNode.Command> executor = null;
     AtomicInteger inProgress = null;
+    NodeMetrics metrics = NodeMetrics.register(system);
     if (Cluster.get(system).selfMember().hasRole("executor")) {
-      inProgress = new AtomicInteger();
+      inProgress = metrics.runsInProgress();
       executor =
           ctx.spawn(
               ExecutorNode.create(placement.selfNode(), settings, clock, stores, inProgress),

@@ -4,6 +4,7 @@ import io.distcron.CborSerializable;
 import io.distcron.config.DistcronSettings;
 import io.distcron.job.Action;
 import io.distcron.job.JobEntity;
+import io.distcron.metrics.NodeMetrics;
 import io.distcron.store.RunReason;
 import io.distcron.store.RunRecord;
 import io.distcron.store.RunStatus;
@@ -179,6 +180,10 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
       return this;
     }
     inProgress.incrementAndGet();
+    getContext()
+        .getLog()
+        .info("Run {} of job {} starting (tick {}, attempt {})", run.runId(), run.job(),
+            run.scheduledAt(), run.attempt());
     active.add(run.runId());
     runOf.put(run.runId(), run);
     run.replyTo().tell(new Accepted(run.runId()));
@@ -266,6 +271,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     inProgress.decrementAndGet();
     if (abandoned.remove(e.runId())) return this;
     getContext().getLog().info("Run {} of job {} ended {}", e.runId(), e.job(), e.status());
+    NodeMetrics.of(getContext().getSystem()).runFinished(e.job(), e.status());
     reports.put(e.runId(), new Report(e.job(), e.status()));
     report(e.runId(), reports.get(e.runId()));
     return this;

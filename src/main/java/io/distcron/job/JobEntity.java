@@ -3,6 +3,7 @@ package io.distcron.job;
 import io.distcron.CborSerializable;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
+import io.distcron.metrics.NodeMetrics;
 import io.distcron.placement.Placement;
 import io.distcron.schedule.CronSchedule;
 import io.distcron.store.RunReason;
@@ -183,6 +184,7 @@ public final class JobEntity
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final NodeMetrics metrics;
   /** Executors each undispatched run has been offered to; in memory only, a restart re-probes. */
   private final Map<String, Set<String>> tried = new HashMap<>();
   private JobSpec parsedFor;
@@ -205,6 +207,7 @@ public final class JobEntity
     this.ctx = ctx;
     this.timers = timers;
     this.shard = shard;
+    this.metrics = NodeMetrics.of(ctx.getSystem());
   }
 
   @Override
@@ -398,6 +401,7 @@ public final class JobEntity
         .persist(new TicksSkipped(ticks, reason))
         .thenRun(
             s -> {
+              metrics.skipped(ticks.size());
               writeAll(skippedRecords(ticks, reason));
               arm(s);
             })
@@ -451,6 +455,8 @@ public final class JobEntity
   private EffectBuilder<Event, JobState> fire(
       JobState state, String runId, Instant scheduledAt, RunReason reason, int attempt) {
     Instant now = clock.instant();
+    long persistStart = System.nanoTime();
+    if (reason == RunReason.SCHEDULE) metrics.fired(Duration.between(scheduledAt, now));
     RunRecord record = RunRecord.fired(runId, name, scheduledAt, now, attempt, reason);
     if (state.spec().action() instanceof Action.Noop) {
       String self = deps.placement().selfNode();
@@ -459,7 +465,12 @@ public final class JobEntity
               List.of(
                   new RunFired(runId, scheduledAt, now, reason, attempt, self),
                   new RunFinished(runId, RunStatus.SUCCEEDED)))
-          .thenRun(s -> write(ended(record, self, now, RunStatus.SUCCEEDED, null)));
+          .thenRun(
+              s -> {
+                metrics.journalWrite(Duration.ofNanos(System.nanoTime() - persistStart));
+                metrics.runFinished(name, RunStatus.SUCCEEDED);
+                write(ended(record, self, now, RunStatus.SUCCEEDED, null));
+              });
     }
     List<String> candidates = deps.placement().candidates(Set.of());
     String node = candidates.isEmpty() ? null : candidates.get(0);
@@ -467,6 +478,7 @@ public final class JobEntity
         .persist(new RunFired(runId, scheduledAt, now, reason, attempt, node))
         .thenRun(
             s -> {
+              metrics.journalWrite(Duration.ofNanos(System.nanoTime() - persistStart));
               write(ended(record, node, null, RunStatus.PENDING, null));
               if (node == null) {
                 ctx.getSelf().tell(new Dispatched(runId, null, false, "no executor node available"));
@@ -569,7 +581,10 @@ public final class JobEntity
         .persist(events)
         .thenRun(
             s -> {
-              if (done != null) write(done);
+              if (done != null) {
+                metrics.runFinished(name, status);
+                write(done);
+              }
               if (retryRecord != null) write(retryRecord);
               ctx.getSelf().tell(new Drain());
             });
@@ -624,6 +639,7 @@ public final class JobEntity
             (ok, err) -> {
               if (err != null) ctx.getLog().warn("Job index repair of {} failed", name, err);
             });
+    metrics.recovered();
     ctx.getSelf().tell(new CatchUp());
     if (!state.active().isEmpty()) {
       // Give the Receptionist time to list the cluster's executors before asking them.
@@ -665,6 +681,9 @@ public final class JobEntity
         .persist(events)
         .thenRun(
             s -> {
+              int fired = events.size() - skipped.size();
+              metrics.catchUp(fired);
+              metrics.skipped(missed.size() - fired);
               writeAll(records);
               arm(s);
               ctx.getSelf().tell(new Drain());
