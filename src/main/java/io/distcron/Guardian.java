@@ -13,9 +13,11 @@ import io.distcron.metrics.NodeMetrics;
 import io.distcron.placement.ExecutorDirectory;
 import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
+import io.distcron.store.AuditLog;
 import io.distcron.store.JobIndex;
 import io.distcron.store.RunStore;
 import io.distcron.store.Stores;
+import io.distcron.store.TokenStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -87,7 +89,14 @@ final class Guardian {
     JobEntity.init(system, new JobEntity.Deps(settings, clock, stores, placement));
     RunReaper.init(system, settings, clock, stores);
     HttpServer.start(
-            system, settings, new JobsClient(system, settings.askTimeout()), stores, placement, clock)
+            system,
+            settings,
+            new JobsClient(system, settings.askTimeout()),
+            stores,
+            new TokenStore(ds),
+            new AuditLog(ds),
+            placement,
+            clock)
         .whenComplete(
             (binding, err) -> {
               if (err != null) {

@@ -6,7 +6,9 @@ import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
 import io.distcron.store.Database;
 import io.distcron.store.Schema;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +34,7 @@ public final class Node implements AutoCloseable {
   /** Starts a node and returns once its API is bound; fails if anything on the way does. */
   public static Node start(Config config, Clock clock) throws Exception {
     DistcronSettings settings = DistcronSettings.from(config);
+    refuseOpenApiOffLoopback(settings);
     HikariDataSource ds = Database.open(settings.db());
     ActorSystem<?> system = null;
     try {
@@ -49,6 +52,23 @@ public final class Node implements AutoCloseable {
       }
       ds.close();
       throw e;
+    }
+  }
+
+  /**
+   * distcron runs commands: an API without tokens on a reachable address is remote code execution for
+   * anyone who finds it.
+   */
+  private static void refuseOpenApiOffLoopback(DistcronSettings settings) throws UnknownHostException {
+    if (!settings.auth().adminToken().isBlank()) return;
+    for (InetAddress address : InetAddress.getAllByName(settings.httpHost())) {
+      if (!address.isLoopbackAddress()) {
+        throw new IllegalStateException(
+            "the API would listen on "
+                + settings.httpHost()
+                + " with no authentication, and it runs commands: set DISTCRON_ADMIN_TOKEN to a long"
+                + " random secret (then create tokens with POST /api/v1/tokens), or listen on 127.0.0.1");
+      }
     }
   }
 

@@ -108,6 +108,16 @@ public final class Dtos {
 
   public record Error(String error, String field) {}
 
+  public record TokenRequest(String name, String role) {}
+
+  /** {@code token} is the secret, shown once when the token is created. */
+  public record TokenDto(
+      String id,
+      String name,
+      String role,
+      Instant createdAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String token) {}
+
   /** A cluster member; the load figures are null for a node that runs nothing (no executor role). */
   public record NodeDto(
       String address,

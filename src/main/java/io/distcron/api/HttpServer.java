@@ -5,7 +5,9 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import io.distcron.config.DistcronSettings;
 import io.distcron.job.JobsClient;
 import io.distcron.placement.Placement;
+import io.distcron.store.AuditLog;
 import io.distcron.store.Stores;
+import io.distcron.store.TokenStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -27,25 +29,31 @@ public final class HttpServer {
       DistcronSettings settings,
       JobsClient jobs,
       Stores stores,
+      TokenStore tokens,
+      AuditLog audit,
       Placement placement,
       Clock clock) {
     Json json =
         new Json(JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty()));
     Errors errors = new Errors(json, settings.maxBodyBytes());
-    Route api =
+    DistcronSettings.Auth a = settings.auth();
+    Auth auth =
+        new Auth(a.adminToken(), stores, tokens, audit, json, clock, a.changesPerSecond(), a.burst());
+    Route v1 =
         pathPrefix(
-            "api",
+            "v1",
             () ->
-                pathPrefix(
-                    "v1",
-                    () ->
-                        concat(
-                            new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
-                            new RunRoutes(jobs, stores, json).route(),
-                            new NodeRoutes(system, placement, json).route())));
+                concat(
+                    new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
+                    new RunRoutes(jobs, stores, json).route(),
+                    new NodeRoutes(system, placement, json).route(),
+                    new AdminRoutes(stores, tokens, audit, json).route()));
     Route route =
         handleRejections(
-            errors.rejectionHandler(), () -> handleExceptions(errors.exceptionHandler(), () -> api));
+            errors.rejectionHandler(),
+            () ->
+                handleExceptions(
+                    errors.exceptionHandler(), () -> pathPrefix("api", () -> auth.secured(() -> v1))));
     return Http.get(system)
         .newServerAt(settings.httpHost(), settings.httpPort())
         .bind(route)

@@ -3,6 +3,7 @@ package io.distcron.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +17,8 @@ public final class Configs {
 
   /** Time past the drain grace for reporting what is still running as lost. */
   private static final long DRAIN_MARGIN_MILLIS = 10_000;
+
+  private static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost", "::1");
 
   private Configs() {}
 
@@ -61,10 +64,15 @@ public final class Configs {
             .resolve();
     // The shutdown phase that drains the executor must outlast the drain grace, or Pekko cuts it short.
     long drainMillis = config.getDuration("distcron.executor.drain-grace").toMillis();
-    return ConfigFactory.parseMap(
-            Map.of(
-                "pekko.coordinated-shutdown.phases.before-cluster-shutdown.timeout",
-                (drainMillis + DRAIN_MARGIN_MILLIS) + "ms"))
-        .withFallback(config);
+    Map<String, Object> derived = new HashMap<>();
+    derived.put(
+        "pekko.coordinated-shutdown.phases.before-cluster-shutdown.timeout",
+        (drainMillis + DRAIN_MARGIN_MILLIS) + "ms");
+    // Leave and down over HTTP only from the machine itself: reachable from elsewhere, the cluster
+    // routes are read-only (a node is then drained with SIGTERM).
+    if (!LOOPBACK.contains(config.getString("pekko.management.http.hostname"))) {
+      derived.put("pekko.management.http.route-providers-read-only", true);
+    }
+    return ConfigFactory.parseMap(derived).withFallback(config);
   }
 }

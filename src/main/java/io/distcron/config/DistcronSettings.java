@@ -12,7 +12,8 @@ public record DistcronSettings(
     Db db,
     Executor executor,
     int snapshotEvery,
-    Retention retention) {
+    Retention retention,
+    Auth auth) {
 
   public record Db(String url, String user, String password, int poolSize) {
     public boolean isPostgres() {
@@ -30,6 +31,9 @@ public record DistcronSettings(
       Duration reportRetry) {}
 
   public record Retention(int maxRunsPerJob, Duration maxAge, Duration interval) {}
+
+  /** {@code adminToken} empty: no authentication, allowed only on a loopback address. */
+  public record Auth(String adminToken, double changesPerSecond, int burst) {}
 
   public static DistcronSettings from(Config root) {
     Config c = root.getConfig("distcron");
@@ -55,6 +59,10 @@ public record DistcronSettings(
         new Retention(
             c.getInt("retention.max-runs-per-job"),
             c.getDuration("retention.max-age"),
-            c.getDuration("retention.interval")));
+            c.getDuration("retention.interval")),
+        new Auth(
+            c.getString("auth.admin-token"),
+            c.getDouble("auth.changes-per-second"),
+            c.getInt("auth.burst")));
   }
 }
