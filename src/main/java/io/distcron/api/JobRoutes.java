@@ -137,11 +137,12 @@ final class JobRoutes {
                           int n = limitOf(limit, 100);
                           return respond(
                               stores
-                                  .async(() -> stores.jobs().list(kv[0], kv[1], after.orElse(null), n))
-                                  .thenApply(page -> json.response(200, listPage(page))));
+                                  .async(() -> listPage(stores.jobs().list(kv[0], kv[1], after.orElse(null), n)))
+                                  .thenApply(page -> json.response(200, page)));
                         })));
   }
 
+  /** On the blocking pool: each job's last run is one indexed read. */
   private Dtos.Page<Dtos.JobDto> listPage(io.distcron.store.Page<JobIndex.Entry> page) {
     List<Dtos.JobDto> items =
         page.items().stream()
@@ -149,7 +150,7 @@ final class JobRoutes {
                 e ->
                     dto(
                         new JobEntity.JobView(e.spec(), e.paused(), null, nextFires(e), 0, 0),
-                        Optional.empty()))
+                        stores.runs().lastByJob(e.spec().name())))
             .toList();
     return new Dtos.Page<>(items, page.next());
   }

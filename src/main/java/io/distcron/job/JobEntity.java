@@ -62,6 +62,7 @@ public final class JobEntity
   private static final String TICK = "tick";
   private static final String PROBE = "probe";
   private static final String QUEUE = "queue";
+  private static final String PASSIVATE = "passivate";
   /** At most this many missed ticks are decided one by one on a recovery. */
   private static final int MAX_MISSED = 5000;
   private static final int PREVIEW = 5;
@@ -108,6 +109,8 @@ public final class JobEntity
   record Probed(String runId, String node, boolean running) implements Command {}
 
   record Indexed(Reply reply, ActorRef<Reply> replyTo) implements Command {}
+
+  record PassivateIfDeleted() implements Command {}
 
   public sealed interface Reply extends CborSerializable {}
 
@@ -256,6 +259,12 @@ public final class JobEntity
             ExecutorLost.class,
             (state, lost) -> onProbed(state, new Probed(lost.runId(), lost.node(), false)))
         .onCommand(Indexed.class, (state, cmd) -> Effect().reply(cmd.replyTo(), cmd.reply()))
+        .onCommand(
+            PassivateIfDeleted.class,
+            (state, cmd) -> {
+              if (!state.exists()) passivate();
+              return Effect().noReply();
+            })
         .build();
   }
 
@@ -280,6 +289,7 @@ public final class JobEntity
         .thenRun(
             s -> {
               arm(s);
+              ctx.getSelf().tell(new Drain());
               indexThenReply(s, view(s), replyTo);
             })
         .thenNoReply();
@@ -325,6 +335,17 @@ public final class JobEntity
             s -> {
               timers.cancelAll();
               killActive(state);
+              // Queued runs never start now; their PENDING rows would stay forever (retention only
+              // removes finished runs).
+              writeAll(
+                  state.queued().stream()
+                      .map(
+                          q ->
+                              new RunRecord(
+                                  q.runId(), name, q.scheduledAt(), null, null, clock.instant(), null,
+                                  q.attempt(), q.reason(), RunStatus.KILLED, null,
+                                  "job deleted before the run started", null))
+                      .toList());
               deps.stores()
                   .async(() -> deps.stores().jobs().delete(name))
                   .whenComplete(
@@ -383,12 +404,14 @@ public final class JobEntity
         state.queued().stream()
             .anyMatch(q -> q.reason() == RunReason.SCHEDULE || q.reason() == RunReason.CATCHUP);
     if (tickWaiting) return skip(List.of(due), "a run is already queued");
-    if (overlap == OverlapPolicy.REPLACE) killActive(state);
+    boolean replace = overlap == OverlapPolicy.REPLACE;
     String runId = newRunId();
     return Effect()
         .persist(new RunQueued(runId, due, RunReason.SCHEDULE, 1, clock.instant()))
         .thenRun(
             s -> {
+              // Only once the decision is persisted: a failed write must not have killed the run.
+              if (replace) killActive(state);
               write(RunRecord.fired(runId, name, due, null, 1, RunReason.SCHEDULE));
               arm(s);
               ctx.getSelf().tell(new Drain());
@@ -434,7 +457,8 @@ public final class JobEntity
 
   /** Starts the queued run that may go first, if the overlap policy lets it go now. */
   private ReplyEffect<Event, JobState> onDrain(JobState state, Drain cmd) {
-    if (!state.exists() || state.paused()) return Effect().noReply();
+    // Queued runs (retries, catch-up) wait while the job is paused or disabled.
+    if (!state.ticking()) return Effect().noReply();
     var next = state.nextQueued();
     if (next.isEmpty()) return Effect().noReply();
     if (!state.active().isEmpty() && state.spec().overlap() != OverlapPolicy.ALLOW) {
@@ -629,8 +653,11 @@ public final class JobEntity
 
   private void onRecovered(JobState state) {
     if (!state.exists()) {
-      // A deleted job remembered by sharding: it has nothing to do. A new one waits for its command.
-      if (lastSequenceNumber(ctx) > 0) passivate();
+      // A deleted job restarted by remember-entities has nothing to do; but a create may be on its way
+      // (it is what restarted it), so it goes only if it is still deleted a little later.
+      if (lastSequenceNumber(ctx) > 0) {
+        timers.startSingleTimer(PASSIVATE, new PassivateIfDeleted(), deps.settings().askTimeout());
+      }
       return;
     }
     deps.stores()
@@ -695,12 +722,24 @@ public final class JobEntity
     CronSchedule schedule = schedule(state.spec());
     List<Instant> missed = schedule.between(state.lastScheduled(), now, MAX_MISSED);
     if (missed.size() < MAX_MISSED) return missed;
-    // Too many to record one by one: keep the newest, those inside the window.
+    // Too many to record one by one: keep the newest, inside the window. They must reach up to now:
+    // the high-water mark ends at the last one, and ticks left between it and now would all fire at
+    // once as late scheduled ticks, past the catch-up policy.
     Instant windowStart = now.minus(state.spec().catchUp().window());
-    Instant from = windowStart.isAfter(state.lastScheduled()) ? windowStart : state.lastScheduled();
+    Instant from = state.lastScheduled();
+    while (missed.size() >= MAX_MISSED) {
+      // MAX_MISSED ticks took `covered` after `from`: start a little less than that before now, and
+      // at least twice as close to now as before, so this ends.
+      Duration covered = Duration.between(from, missed.get(missed.size() - 1));
+      Duration half = Duration.between(from, now).dividedBy(2);
+      Duration back = covered.multipliedBy(9).dividedBy(10);
+      from = now.minus(back.compareTo(half) < 0 ? back : half);
+      if (from.isBefore(windowStart)) from = windowStart;
+      missed = schedule.between(from, now, MAX_MISSED);
+    }
     ctx.getLog()
         .warn("Job {} missed over {} ticks; recording those since {} only", name, MAX_MISSED, from);
-    return schedule.between(from, now, MAX_MISSED);
+    return missed;
   }
 
   /** Runs in flight before a restart are asked for; those nobody runs any more are LOST. */

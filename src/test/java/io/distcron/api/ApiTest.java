@@ -67,6 +67,12 @@ class ApiTest {
     assertThat(api.delete("/jobs/crud").status()).isEqualTo(204);
     assertThat(api.get("/jobs/crud").status()).isEqualTo(404);
     assertThat(api.delete("/jobs/crud").status()).isEqualTo(404);
+
+    // A name is free again at once, and the new job is a live one.
+    assertThat(api.post("/jobs", job("crud", "0 7 * * *")).status()).isEqualTo(201);
+    assertThat(api.delete("/jobs/crud").status()).isEqualTo(204);
+    assertThat(api.post("/jobs", job("crud", "0 8 * * *")).status()).isEqualTo(201);
+    assertThat(api.get("/jobs/crud").json().get("schedule").asText()).isEqualTo("0 8 * * *");
   }
 
   @Test
