@@ -3,26 +3,18 @@ package io.distcron.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcron.Await;
 import io.distcron.TestClock;
-import io.distcron.TestDatabases;
-import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.placement.Placement;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
-import io.distcron.store.Database;
-import io.distcron.store.JobIndex;
 import io.distcron.store.RunReason;
 import io.distcron.store.RunRecord;
 import io.distcron.store.RunStatus;
-import io.distcron.store.RunStore;
-import io.distcron.store.Schema;
 import io.distcron.store.Stores;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,15 +71,9 @@ class JobEntityPoliciesTest {
 
   @BeforeAll
   static void startKit() {
-    kit =
-        ActorTestKit.create(
-            ManualTime.config()
-                .withFallback(EventSourcedBehaviorTestKit.config())
-                .withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
-                .withFallback(Configs.load(Map.of())));
-    settings = DistcronSettings.from(Configs.load(Map.of()));
-    ds = Database.open(TestDatabases.db("h2", TestDatabases.uniqueName("jobpolicies")));
-    Schema.create(ds);
+    kit = EntityTestbed.kit();
+    settings = EntityTestbed.settings();
+    ds = EntityTestbed.database("jobpolicies");
   }
 
   @AfterAll
@@ -103,11 +89,7 @@ class JobEntityPoliciesTest {
     placement = new Placement("node-a:1");
     executor = kit.createTestProbe();
     placement.executors(Map.of("node-a:1", executor.getRef()));
-    stores =
-        new Stores(
-            new RunStore(ds),
-            new JobIndex(ds, new ObjectMapper().findAndRegisterModules()),
-            Executors.newSingleThreadExecutor());
+    stores = EntityTestbed.stores(ds);
     name = "policies-" + (++counter);
     job =
         EventSourcedBehaviorTestKit.create(
