@@ -20,7 +20,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 
-/** Binds the API and unbinds it first thing on coordinated shutdown. */
+/** Binds the API and the web console, and unbinds them first thing on coordinated shutdown. */
 public final class HttpServer {
   private HttpServer() {}
 
@@ -53,7 +53,12 @@ public final class HttpServer {
             errors.rejectionHandler(),
             () ->
                 handleExceptions(
-                    errors.exceptionHandler(), () -> pathPrefix("api", () -> auth.secured(() -> v1))));
+                    errors.exceptionHandler(),
+                    () ->
+                        concat(
+                            pathPrefix("api", () -> auth.secured(() -> v1)),
+                            // The console's files are public; the API calls they make need a token.
+                            ConsoleRoutes.route())));
     return Http.get(system)
         .newServerAt(settings.httpHost(), settings.httpPort())
         .bind(route)
