@@ -190,6 +190,13 @@ public final class JobEntity
   private final NodeMetrics metrics;
   /** Executors each undispatched run has been offered to; in memory only, a restart re-probes. */
   private final Map<String, Set<String>> tried = new HashMap<>();
+  /**
+   * False from a recovery until its catch-up has run. A tick that came while a journal write was
+   * failing (the entity then restarts with backoff) is delivered after the recovery, ahead of the
+   * catch-up; deciding it then, against a state that may still hold a run whose end could not be
+   * written, would skip it as "previous run still active". The catch-up decides it instead.
+   */
+  private boolean caughtUp = true;
   private JobSpec parsedFor;
   private CronSchedule parsed;
 
@@ -387,13 +394,22 @@ public final class JobEntity
   // ---- ticks and the overlap policy
 
   private ReplyEffect<Event, JobState> onFire(JobState state, Fire fire) {
-    if (!state.ticking()) return Effect().noReply();
+    if (!state.ticking() || !caughtUp) return Effect().noReply();
     Instant due = fire.due();
     if (state.lastScheduled() != null && !due.isAfter(state.lastScheduled())) {
       arm(state);
       return Effect().noReply();
     }
     OverlapPolicy overlap = state.spec().overlap();
+    if (overlap != OverlapPolicy.ALLOW && startsNow(state)) {
+      // Nothing runs, but a queued run (a catch-up backlog, the run queued behind one that just
+      // ended) is due and its Drain is still in the mailbox: this tick was unstashed ahead of it.
+      // Let the Drain start it first, then decide the tick against what really runs; otherwise a
+      // tick after a catch-up is SKIPPED as "previous run still active" while nothing is.
+      ctx.getSelf().tell(new Drain());
+      ctx.getSelf().tell(fire);
+      return Effect().noReply();
+    }
     if (!state.busy() || overlap == OverlapPolicy.ALLOW) {
       return fire(state, newRunId(), due, RunReason.SCHEDULE, 1).thenRun(this::arm).thenNoReply();
     }
@@ -417,6 +433,13 @@ public final class JobEntity
               ctx.getSelf().tell(new Drain());
             })
         .thenNoReply();
+  }
+
+  /** Whether a Drain would start a queued run right now (same conditions as {@link #onDrain}). */
+  private boolean startsNow(JobState state) {
+    return state.ticking()
+        && state.active().isEmpty()
+        && state.nextQueued().map(q -> !q.notBefore().isAfter(clock.instant())).orElse(false);
   }
 
   private ReplyEffect<Event, JobState> skip(List<Instant> ticks, String reason) {
@@ -667,6 +690,7 @@ public final class JobEntity
               if (err != null) ctx.getLog().warn("Job index repair of {} failed", name, err);
             });
     metrics.recovered();
+    caughtUp = false;
     ctx.getSelf().tell(new CatchUp());
     if (!state.active().isEmpty()) {
       // Give the Receptionist time to list the cluster's executors before asking them.
@@ -676,6 +700,7 @@ public final class JobEntity
 
   /** Decides every tick missed while the job was not running, per its catch-up policy. */
   private ReplyEffect<Event, JobState> onCatchUp(JobState state, CatchUp cmd) {
+    caughtUp = true;
     Instant now = clock.instant();
     List<Instant> missed =
         state.ticking() && state.lastScheduled() != null ? missedTicks(state, now) : List.of();
