@@ -56,7 +56,12 @@ public final class HttpServer {
                     errors.exceptionHandler(),
                     () ->
                         concat(
-                            pathPrefix("api", () -> auth.secured(() -> v1)),
+                            // Errors are turned into responses inside auth, so a refused change is audited too.
+                            pathPrefix(
+                                "api",
+                                () ->
+                                    auth.secured(
+                                        () -> handleExceptions(errors.exceptionHandler(), () -> v1))),
                             // The console's files are public; the API calls they make need a token.
                             ConsoleRoutes.route())));
     return Http.get(system)
