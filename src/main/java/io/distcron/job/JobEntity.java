@@ -66,6 +66,13 @@ public final class JobEntity
   /** At most this many missed ticks are decided one by one on a recovery. */
   private static final int MAX_MISSED = 5000;
   private static final int PREVIEW = 5;
+  /**
+   * Pekko's scheduler refuses delays over about 248 days (the entity would crash on it): a tick
+   * further away is reached by waking up on the way and arming again.
+   */
+  private static final Duration MAX_TIMER = Duration.ofDays(1);
+  /** Run records a recovery writes again (see {@link #replayed}): those of the newest events. */
+  private static final int REPLAY_REPAIR = 64;
 
   /** What an entity needs from its node. */
   public record Deps(DistcronSettings settings, Clock clock, Stores stores, Placement placement) {}
@@ -97,6 +104,9 @@ public final class JobEntity
   public record ExecutorLost(String runId, String node) implements Command {}
 
   record Fire(Instant due) implements Command {}
+
+  /** The timer's wake-up on the way to a tick further away than {@link #MAX_TIMER}. */
+  record Rearm() implements Command {}
 
   record CatchUp() implements Command {}
 
@@ -199,6 +209,19 @@ public final class JobEntity
   private boolean caughtUp = true;
   private JobSpec parsedFor;
   private CronSchedule parsed;
+  /**
+   * Run records of the events replayed by the recovery, by run id, newest last; written again once
+   * it completes. A record is written after its event is persisted, so a node that dies in between
+   * leaves the event without its row; the write is an upsert that only moves a run forward, so rows
+   * that made it are unchanged. Null once recovered: live events are not collected.
+   */
+  private Map<String, RunRecord> replayed =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, RunRecord> eldest) {
+          return size() > REPLAY_REPAIR;
+        }
+      };
 
   private JobEntity(
       String name,
@@ -233,7 +256,13 @@ public final class JobEntity
 
   @Override
   public EventHandler<JobState, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(JobState::apply);
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent(
+            (state, event) -> {
+              if (replayed != null) collectReplayed(state, event);
+              return state.apply(event);
+            });
   }
 
   @Override
@@ -257,6 +286,12 @@ public final class JobEntity
         .onCommand(KillRun.class, this::onKill)
         .onCommand(RunEnded.class, this::onRunEnded)
         .onCommand(Fire.class, this::onFire)
+        .onCommand(
+            Rearm.class,
+            (state, r) -> {
+              arm(state);
+              return Effect().noReply();
+            })
         .onCommand(CatchUp.class, this::onCatchUp)
         .onCommand(Drain.class, this::onDrain)
         .onCommand(Dispatched.class, this::onDispatched)
@@ -675,6 +710,9 @@ public final class JobEntity
   // ---- recovery and catch-up
 
   private void onRecovered(JobState state) {
+    Map<String, RunRecord> repair = replayed;
+    replayed = null;
+    if (state.exists() && repair != null) writeAll(List.copyOf(repair.values()));
     if (!state.exists()) {
       // A deleted job restarted by remember-entities has nothing to do; but a create may be on its way
       // (it is what restarted it), so it goes only if it is still deleted a little later.
@@ -713,11 +751,24 @@ public final class JobEntity
     Map<String, List<Instant>> skipped = new LinkedHashMap<>();
     List<Event> events = new ArrayList<>();
     List<RunRecord> records = new ArrayList<>();
+    // A run done in place needs no queue: queued catch-up runs would make every tick that comes
+    // while they drain, one persist each, count as overlapping, and the default policy skips it.
+    boolean inPlace = state.spec().action() instanceof Action.Noop;
+    String self = deps.placement().selfNode();
     for (CatchUpPolicy.Decision d : plan) {
       if (d.fires()) {
         String runId = newRunId();
-        events.add(new RunQueued(runId, d.tick(), RunReason.CATCHUP, 1, now));
-        records.add(RunRecord.fired(runId, name, d.tick(), null, 1, RunReason.CATCHUP));
+        if (inPlace) {
+          events.add(new RunFired(runId, d.tick(), now, RunReason.CATCHUP, 1, self));
+          events.add(new RunFinished(runId, RunStatus.SUCCEEDED));
+          records.add(
+              ended(
+                  RunRecord.fired(runId, name, d.tick(), now, 1, RunReason.CATCHUP),
+                  self, now, RunStatus.SUCCEEDED, null));
+        } else {
+          events.add(new RunQueued(runId, d.tick(), RunReason.CATCHUP, 1, now));
+          records.add(RunRecord.fired(runId, name, d.tick(), null, 1, RunReason.CATCHUP));
+        }
       } else {
         skipped.computeIfAbsent(d.skipReason(), r -> new ArrayList<>()).add(d.tick());
       }
@@ -728,7 +779,7 @@ public final class JobEntity
           records.addAll(skippedRecords(ticks, reason));
         });
     ctx.getLog().info("Job {} missed {} ticks: {} to run, the rest skipped", name, missed.size(),
-        events.size() - skipped.size());
+        plan.stream().filter(CatchUpPolicy.Decision::fires).count());
     return Effect()
         .persist(events)
         .thenRun(
@@ -818,7 +869,46 @@ public final class JobEntity
       return;
     }
     Duration delay = Duration.between(clock.instant(), next.get());
+    if (delay.compareTo(MAX_TIMER) > 0) {
+      timers.startSingleTimer(TICK, new Rearm(), MAX_TIMER);
+      return;
+    }
     timers.startSingleTimer(TICK, new Fire(next.get()), delay.isNegative() ? Duration.ZERO : delay);
+  }
+
+  /** During recovery: the run record a replayed event stands for, as its live handler wrote it. */
+  private void collectReplayed(JobState before, Event event) {
+    if (event instanceof RunFired f) {
+      RunRecord fired =
+          RunRecord.fired(f.runId(), name, f.scheduledAt(), f.firedAt(), f.attempt(), f.reason());
+      replayed.remove(f.runId());
+      replayed.put(f.runId(), ended(fired, f.node(), null, RunStatus.PENDING, null));
+    } else if (event instanceof RunQueued q) {
+      replayed.put(
+          q.runId(),
+          RunRecord.fired(q.runId(), name, q.scheduledAt(), null, q.attempt(), q.reason()));
+    } else if (event instanceof RunRedirected r) {
+      RunRecord run = replayed.get(r.runId());
+      if (run != null) replayed.put(r.runId(), ended(run, r.node(), null, run.status(), null));
+    } else if (event instanceof RunFinished f) {
+      RunRecord run = replayed.get(f.runId());
+      if (run == null) return;
+      // A run done in place ended as it fired; another's executor wrote its end (with exit code and
+      // output), which this only stands in for if that row is missing.
+      boolean inPlace = before.spec() != null && before.spec().action() instanceof Action.Noop;
+      Instant at = inPlace ? run.firedAt() : null;
+      replayed.put(f.runId(), ended(run, run.node(), at, f.status(), null));
+    } else if (event instanceof TicksSkipped s) {
+      for (Instant tick : s.ticks()) {
+        replayed.put(
+            skippedRunId(name, tick),
+            new RunRecord(
+                skippedRunId(name, tick), name, tick, tick, null, tick, null, 1, RunReason.SCHEDULE,
+                RunStatus.SKIPPED, null, s.reason(), null));
+      }
+    } else if (event instanceof Deleted) {
+      replayed.clear();
+    }
   }
 
   /**
