@@ -140,7 +140,9 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_nodes
-  if [ -n "$SCHEMA" ]; then
+  if [ -n "$SCHEMA" ] && [ "${BENCH_KEEP_SCHEMA:-0}" = 1 ]; then
+    log "BENCH_KEEP_SCHEMA=1: kept schema $SCHEMA (drop it with: DROP SCHEMA $SCHEMA CASCADE)"
+  elif [ -n "$SCHEMA" ]; then
     psql_ -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || log "could not drop schema $SCHEMA"
   fi
   rm -rf "$RUN/h2" "$RUN"/data-* "$RUN/bench.pid"
