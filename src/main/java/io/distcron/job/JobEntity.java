@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.Done;
@@ -676,8 +675,7 @@ public final class JobEntity
     if (!state.exists()) return notFound(cmd.replyTo());
     JobState.ActiveRun run = state.active().get(cmd.runId());
     if (run != null) {
-      var executor = run.node() == null ? Optional.<ActorRef<ExecutorNode.Command>>empty()
-          : deps.placement().executor(run.node());
+      var executor = deps.placement().executor(run.node());
       if (executor.isPresent()) {
         executor.get().tell(new ExecutorNode.Kill(cmd.runId()));
         return Effect().reply(cmd.replyTo(), new Killing(cmd.runId()));
@@ -699,11 +697,9 @@ public final class JobEntity
         .active()
         .forEach(
             (runId, run) -> {
-              if (run.node() != null) {
-                deps.placement()
-                    .executor(run.node())
-                    .ifPresent(e -> e.tell(new ExecutorNode.Kill(runId)));
-              }
+              deps.placement()
+                  .executor(run.node())
+                  .ifPresent(e -> e.tell(new ExecutorNode.Kill(runId)));
             });
   }
 
@@ -825,10 +821,7 @@ public final class JobEntity
         .active()
         .forEach(
             (runId, run) -> {
-              var executor =
-                  run.node() == null
-                      ? Optional.<ActorRef<ExecutorNode.Command>>empty()
-                      : deps.placement().executor(run.node());
+              var executor = deps.placement().executor(run.node());
               if (executor.isEmpty()) {
                 ctx.getSelf().tell(new Probed(runId, run.node(), false));
                 return;

@@ -69,7 +69,8 @@ public final class Placement {
     return LeastLoaded.order(estimated, open, ThreadLocalRandom.current());
   }
 
+  /** Empty for an unknown node, and for none (a run not handed to any executor). */
   public Optional<ActorRef<ExecutorNode.Command>> executor(String node) {
-    return Optional.ofNullable(executors.get(node));
+    return node == null ? Optional.empty() : Optional.ofNullable(executors.get(node));
   }
 }
