@@ -2,6 +2,7 @@ package io.distcron;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distcron.api.HttpServer;
+import io.distcron.cluster.JournalCompactor;
 import io.distcron.cluster.Membership;
 import io.distcron.cluster.Readiness;
 import io.distcron.cluster.RunReaper;
@@ -15,6 +16,7 @@ import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
 import io.distcron.store.JobIndex;
+import io.distcron.store.JournalCompaction;
 import io.distcron.store.RunStore;
 import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
@@ -23,6 +25,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.pekko.Done;
@@ -45,6 +48,8 @@ import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
  */
 final class Guardian {
   private static final Duration ABANDON_TIMEOUT = Duration.ofSeconds(8);
+  /** Within Pekko's 10 s for the phase; longer means the database is gone, and the retries too. */
+  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(5);
 
   private Guardian() {}
 
@@ -71,6 +76,7 @@ final class Guardian {
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     Stores stores = new Stores(new RunStore(ds), new JobIndex(ds, mapper), blocking);
     Placement placement = new Placement(Membership.selfNode(system));
+    flushRunsOnShutdown(system, stores);
 
     ActorRef<ExecutorNode.Command> executor = null;
     AtomicInteger inProgress = null;
@@ -88,6 +94,11 @@ final class Guardian {
         LoadPublisher.create(placement, inProgress, settings.executor().capacity()), "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, stores, placement));
     RunReaper.init(system, settings, clock, stores);
+    JournalCompactor.init(
+        system,
+        new JournalCompaction(ds, JobEntity.ENTITY_KEY.name()),
+        settings.journal().compactInterval(),
+        stores);
     HttpServer.start(
             system,
             settings,
@@ -113,6 +124,20 @@ final class Guardian {
    * Before the node's shards are handed off, its runs may finish within the grace; what still runs then
    * is reported LOST, so its job retries it on another node.
    */
+  /** The run records still queued for the database are written before the node lets go of it. */
+  private static void flushRunsOnShutdown(ActorSystem<?> system, Stores stores) {
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "flush-run-records",
+            () ->
+                stores
+                    .written()
+                    .toCompletableFuture()
+                    .completeOnTimeout(null, FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenApply(ok -> Done.getInstance()));
+  }
+
   private static void drainOnShutdown(
       ActorSystem<?> system, ActorRef<ExecutorNode.Command> executor, Duration grace) {
     CoordinatedShutdown.get(system)

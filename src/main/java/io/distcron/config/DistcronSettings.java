@@ -11,7 +11,7 @@ public record DistcronSettings(
     long maxBodyBytes,
     Db db,
     Executor executor,
-    int snapshotEvery,
+    Journal journal,
     Retention retention,
     Auth auth) {
 
@@ -29,6 +29,9 @@ public record DistcronSettings(
       Duration drainGrace,
       Duration ackTimeout,
       Duration reportRetry) {}
+
+  /** Jobs snapshot every {@code snapshotEvery} events; the events and snapshots before are compacted. */
+  public record Journal(int snapshotEvery, Duration compactInterval) {}
 
   public record Retention(int maxRunsPerJob, Duration maxAge, Duration interval) {}
 
@@ -55,7 +58,7 @@ public record DistcronSettings(
             c.getDuration("executor.drain-grace"),
             c.getDuration("executor.ack-timeout"),
             c.getDuration("executor.report-retry")),
-        c.getInt("job.snapshot-every"),
+        new Journal(c.getInt("job.snapshot-every"), c.getDuration("job.compact-interval")),
         new Retention(
             c.getInt("retention.max-runs-per-job"),
             c.getDuration("retention.max-age"),

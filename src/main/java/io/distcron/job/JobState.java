@@ -95,7 +95,9 @@ public record JobState(
 
   private JobState fired(JobEntity.RunFired f) {
     Map<String, ActiveRun> nextActive = new HashMap<>(active);
-    nextActive.put(f.runId(), new ActiveRun(f.scheduledAt(), f.attempt(), f.reason(), f.node()));
+    if (!f.done()) {
+      nextActive.put(f.runId(), new ActiveRun(f.scheduledAt(), f.attempt(), f.reason(), f.node()));
+    }
     List<QueuedRun> nextQueued = new ArrayList<>(queued);
     nextQueued.removeIf(q -> q.runId().equals(f.runId()));
     JobState next = new JobState(spec, paused, lastScheduled, nextActive, nextQueued);

@@ -376,7 +376,7 @@ public final class RunStore {
     }
   }
 
-  private static void requireComplete(RunRecord r) {
+  static void requireComplete(RunRecord r) {
     Objects.requireNonNull(r.id(), "run id");
     Objects.requireNonNull(r.job(), () -> "job of run " + r.id());
     Objects.requireNonNull(r.scheduledAt(), () -> "scheduledAt of run " + r.id());

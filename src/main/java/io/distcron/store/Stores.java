@@ -1,24 +1,40 @@
 package io.distcron.store;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The read-side stores with the blocking executor their calls must run on; actors only see futures.
- * Run records are written with retries, so a database outage delays them rather than losing them.
+ * Run records are written in batches with retries ({@link RunWriter}), so a database outage delays
+ * them rather than losing them.
  */
-public record Stores(RunStore runs, JobIndex jobs, Executor blocking) {
-  private static final Logger log = LoggerFactory.getLogger(Stores.class);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-  /** About an hour of trying at the longest backoff before a record is given up (and logged). */
-  private static final int MAX_TRIES = 130;
+public final class Stores {
+  private final RunStore runs;
+  private final JobIndex jobs;
+  private final Executor blocking;
+  private final RunWriter writer;
+
+  public Stores(RunStore runs, JobIndex jobs, Executor blocking) {
+    this.runs = runs;
+    this.jobs = jobs;
+    this.blocking = blocking;
+    this.writer = new RunWriter(runs, blocking);
+  }
+
+  public RunStore runs() {
+    return runs;
+  }
+
+  public JobIndex jobs() {
+    return jobs;
+  }
+
+  public Executor blocking() {
+    return blocking;
+  }
 
   public <T> CompletionStage<T> async(Supplier<T> call) {
     return CompletableFuture.supplyAsync(call, blocking);
@@ -33,22 +49,11 @@ public record Stores(RunStore runs, JobIndex jobs, Executor blocking) {
   }
 
   public void writeAll(List<RunRecord> records) {
-    if (!records.isEmpty()) attempt(records, 1);
+    if (!records.isEmpty()) writer.submit(records);
   }
 
-  private void attempt(List<RunRecord> records, int n) {
-    async(() -> runs.upsertAll(records))
-        .whenComplete(
-            (ok, err) -> {
-              if (err == null) return;
-              if (n >= MAX_TRIES) {
-                log.error("Giving up writing {} run record(s), first {}", records.size(), records.get(0), err);
-                return;
-              }
-              if (n == 1) log.warn("Run store write failed, retrying: {}", err.toString());
-              long delay = Math.min(MAX_BACKOFF.toMillis(), 250L << Math.min(n, 7));
-              Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, blocking);
-              CompletableFuture.runAsync(() -> attempt(records, n + 1), later);
-            });
+  /** Completes once the run records written so far are in the database (or given up). */
+  public CompletionStage<Void> written() {
+    return writer.idle();
   }
 }

@@ -113,6 +113,10 @@ class JobEntityTest {
     assertConsecutiveTicksFrom(Instant.parse("2026-01-01T00:00:01Z"));
     assertThat(job.getState().active()).isEmpty();
     awaitRuns(2, RunStatus.SUCCEEDED);
+    // A noop run is done as it fires: one journal row per fire, nothing left to finish.
+    assertThat(fired()).allMatch(JobEntity.RunFired::done);
+    assertThat(job.persistenceTestKit().persistedInStorage("Job|" + name))
+        .noneMatch(JobEntity.RunFinished.class::isInstance);
   }
 
   @Test

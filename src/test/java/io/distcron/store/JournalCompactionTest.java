@@ -1,0 +1,106 @@
+package io.distcron.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.distcron.TestDatabases;
+import io.distcron.TestDatabases.OnBoth;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+
+class JournalCompactionTest {
+  private final List<HikariDataSource> pools = new ArrayList<>();
+
+  @AfterEach
+  void closePools() {
+    pools.forEach(HikariDataSource::close);
+  }
+
+  private HikariDataSource database(String kind) {
+    HikariDataSource ds = Database.open(TestDatabases.db(kind, TestDatabases.uniqueName("compact")));
+    pools.add(ds);
+    Schema.create(ds);
+    return ds;
+  }
+
+  @OnBoth
+  void deletesWhatEachJobsNewestSnapshotCoversAndNothingElse(String kind) throws SQLException {
+    HikariDataSource ds = database(kind);
+    events(ds, "Job|backup", 1, 250);
+    snapshot(ds, "Job|backup", 100);
+    snapshot(ds, "Job|backup", 200);
+    events(ds, "Job|no-snapshot-yet", 1, 80);
+    // Other persistent actors (sharding's remember-entities store) manage their own journal.
+    events(ds, "/sharding/JobShard|7", 1, 30);
+    snapshot(ds, "/sharding/JobShard|7", 20);
+
+    JournalCompaction compaction = new JournalCompaction(ds, "Job");
+    assertThat(compaction.compact()).isEqualTo(1);
+
+    assertThat(sequenceNumbers(ds, "event_journal", "Job|backup"))
+        .containsExactlyElementsOf(LongStream.rangeClosed(200, 250).boxed().toList());
+    assertThat(sequenceNumbers(ds, "snapshot", "Job|backup")).containsExactly(200L);
+    assertThat(sequenceNumbers(ds, "event_journal", "Job|no-snapshot-yet")).hasSize(80);
+    assertThat(sequenceNumbers(ds, "event_journal", "/sharding/JobShard|7")).hasSize(30);
+    assertThat(sequenceNumbers(ds, "snapshot", "/sharding/JobShard|7")).containsExactly(20L);
+
+    // Nothing new: no job is touched. A newer snapshot: that job is compacted again.
+    assertThat(compaction.compact()).isZero();
+    events(ds, "Job|backup", 251, 300);
+    snapshot(ds, "Job|backup", 300);
+    assertThat(compaction.compact()).isEqualTo(1);
+    assertThat(sequenceNumbers(ds, "event_journal", "Job|backup")).containsExactly(300L);
+    assertThat(sequenceNumbers(ds, "snapshot", "Job|backup")).containsExactly(300L);
+  }
+
+  private static void events(HikariDataSource ds, String id, long from, long to) throws SQLException {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO event_journal (persistence_id, sequence_number, writer, event_ser_id,"
+                    + " event_ser_manifest, event_payload) VALUES (?, ?, 'w', 1, 'm', ?)")) {
+      for (long seq = from; seq <= to; seq++) {
+        ps.setString(1, id);
+        ps.setLong(2, seq);
+        ps.setBytes(3, new byte[] {1});
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static void snapshot(HikariDataSource ds, String id, long seq) throws SQLException {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO snapshot (persistence_id, sequence_number, created, snapshot_ser_id,"
+                    + " snapshot_ser_manifest, snapshot_payload) VALUES (?, ?, 0, 1, 'm', ?)")) {
+      ps.setString(1, id);
+      ps.setLong(2, seq);
+      ps.setBytes(3, new byte[] {1});
+      ps.executeUpdate();
+    }
+  }
+
+  private static List<Long> sequenceNumbers(HikariDataSource ds, String table, String id)
+      throws SQLException {
+    List<Long> found = new ArrayList<>();
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT sequence_number FROM " + table
+                    + " WHERE persistence_id = ? ORDER BY sequence_number")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) found.add(rs.getLong(1));
+      }
+    }
+    return found;
+  }
+}
