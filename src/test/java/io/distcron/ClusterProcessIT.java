@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -113,7 +112,7 @@ class ClusterProcessIT {
     assertThat(JAR).as("the built jar (mvn package)").exists();
     Files.createDirectories(LOGS);
     dbUrl = TestDatabases.postgresUrl(TestDatabases.uniqueName("cluster_it"));
-    int[] ports = freePorts(3 * NODES);
+    int[] ports = TestNodes.freePorts(3 * NODES);
     for (int i = 0; i < NODES; i++) {
       nodes.add(new NodeProcess(i + 1, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2]));
     }
@@ -477,49 +476,49 @@ class ClusterProcessIT {
   }
 
   private Map<String, Instant> lastFiredByJob() {
-    String sql =
+    Map<String, Instant> last = new HashMap<>();
+    queryRuns(
         "SELECT job, MAX(fired_at) FROM runs WHERE job LIKE ? AND status <> 'SKIPPED'"
-            + " AND reason IN ('SCHEDULE', 'CATCHUP') GROUP BY job";
-    try (Connection c = DriverManager.getConnection(dbUrl, TestDatabases.POSTGRES_USER, "");
-        PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, JOB_PREFIX + "%");
-      Map<String, Instant> last = new HashMap<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
+            + " AND reason IN ('SCHEDULE', 'CATCHUP') GROUP BY job",
+        rs -> {
           Instant t = instant(rs, 2);
           if (t != null) last.put(rs.getString(1), t);
-        }
-      }
-      return last;
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read runs", e);
-    }
+        });
+    return last;
   }
 
   private List<Run> runs() {
-    String sql =
+    List<Run> runs = new ArrayList<>();
+    queryRuns(
         "SELECT id, job, scheduled_at, fired_at, started_at, node, attempt, reason, status FROM"
-            + " runs WHERE job LIKE ?";
+            + " runs WHERE job LIKE ?",
+        rs ->
+            runs.add(
+                new Run(
+                    rs.getString(1),
+                    rs.getString(2),
+                    instant(rs, 3),
+                    instant(rs, 4),
+                    instant(rs, 5),
+                    rs.getString(6),
+                    rs.getInt(7),
+                    String.valueOf(rs.getString(8)),
+                    rs.getString(9))));
+    return runs;
+  }
+
+  private interface Row {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  /** {@code sql} with the tick jobs' name pattern as its one parameter; {@code row} per result. */
+  private void queryRuns(String sql, Row row) {
     try (Connection c = DriverManager.getConnection(dbUrl, TestDatabases.POSTGRES_USER, "");
         PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, JOB_PREFIX + "%");
-      List<Run> runs = new ArrayList<>();
       try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          runs.add(
-              new Run(
-                  rs.getString(1),
-                  rs.getString(2),
-                  instant(rs, 3),
-                  instant(rs, 4),
-                  instant(rs, 5),
-                  rs.getString(6),
-                  rs.getInt(7),
-                  String.valueOf(rs.getString(8)),
-                  rs.getString(9)));
-        }
+        while (rs.next()) row.read(rs);
       }
-      return runs;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot read runs", e);
     }
@@ -742,24 +741,6 @@ class ClusterProcessIT {
         process.waitFor(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private static int[] freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) sockets.add(new ServerSocket(0));
-      return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException e) {
-          // free anyway
-        }
       }
     }
   }

@@ -3,9 +3,6 @@ package io.distcron;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,7 +41,7 @@ class ClusterTest {
   @Test
   void jobsSpreadOverTheClusterAvoidAFullNodeAndSurviveANodeLeaving() throws Exception {
     Map<String, Object> db = TestNodes.dbConfig("postgres", "cluster");
-    int[] ports = freePorts(3);
+    int[] ports = TestNodes.freePorts(3);
     List<String> seeds = List.of("pekko://distcron@" + HOST + ":" + ports[0]);
     // Node 3 takes one run at a time: it is the one the placement part fills up.
     Node first = start(db, seeds, ports[0], 16);
@@ -264,26 +261,6 @@ class ClusterTest {
         .filter(r -> Instant.parse(r.get("scheduledAt").asText()).isAfter(scheduledAfter))
         .toList();
   }
-
-  private static int[] freePorts(int n) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) sockets.add(new ServerSocket(0));
-      return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      sockets.forEach(
-          s -> {
-            try {
-              s.close();
-            } catch (IOException e) {
-              // free anyway
-            }
-          });
-    }
-  }
-
   private static void closeQuietly(Node node) {
     try {
       node.close();

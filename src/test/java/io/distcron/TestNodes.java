@@ -1,8 +1,13 @@
 package io.distcron;
 
 import io.distcron.config.Configs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Starts in-process nodes on free ports against a test database. */
@@ -27,5 +32,24 @@ public final class TestNodes {
     c.put("distcron.executor.kill-grace", "1s");
     c.putAll(extra);
     return Node.start(Configs.load(c), Clock.systemUTC());
+  }
+
+  /** {@code count} distinct ports free right now, for nodes whose addresses must be known up front. */
+  public static int[] freePorts(int count) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) sockets.add(new ServerSocket(0));
+      return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // free anyway
+        }
+      }
+    }
   }
 }

@@ -69,8 +69,13 @@ public final class JobEntity
    * further away is reached by waking up on the way and arming again.
    */
   private static final Duration MAX_TIMER = Duration.ofDays(1);
-  /** Run records a recovery writes again (see {@link #replayed}): those of the newest events. */
-  private static final int REPLAY_REPAIR = 64;
+  /**
+   * Run records a recovery writes again (see {@link #replayed}): those of the newest events. A
+   * record is written within milliseconds of its event unless the database is struggling; and a
+   * failover recovers hundreds of jobs at once, each repair an upsert (64 made a failover of 330
+   * per-second jobs wait seconds on the database).
+   */
+  private static final int REPLAY_REPAIR = 16;
 
   /** What an entity needs from its node. */
   public record Deps(DistcronSettings settings, Clock clock, Stores stores, Placement placement) {}
@@ -224,6 +229,13 @@ public final class JobEntity
    * leaves the event without its row; the write is an upsert that only moves a run forward, so rows
    * that made it are unchanged. Null once recovered: live events are not collected.
    */
+  /**
+   * Whether the recovery replayed a change of the definition, whose job index write the previous
+   * incarnation may not have made; one covered by the snapshot was written (or logged as failed)
+   * long before.
+   */
+  private boolean definitionReplayed;
+
   private Map<String, RunRecord> replayed =
       new LinkedHashMap<>() {
         @Override
@@ -721,6 +733,8 @@ public final class JobEntity
     Map<String, RunRecord> repair = replayed;
     replayed = null;
     if (state.exists() && repair != null) writeAll(List.copyOf(repair.values()));
+    boolean reindex = definitionReplayed;
+    definitionReplayed = false;
     if (!state.exists()) {
       // A deleted job restarted by remember-entities has nothing to do; but a create may be on its way
       // (it is what restarted it), so it goes only if it is still deleted a little later.
@@ -729,12 +743,14 @@ public final class JobEntity
       }
       return;
     }
-    deps.stores()
-        .async(() -> deps.stores().jobs().upsert(state.spec(), state.paused()))
-        .whenComplete(
-            (ok, err) -> {
-              if (err != null) ctx.getLog().warn("Job index repair of {} failed", name, err);
-            });
+    if (reindex) {
+      deps.stores()
+          .async(() -> deps.stores().jobs().upsert(state.spec(), state.paused()))
+          .whenComplete(
+              (ok, err) -> {
+                if (err != null) ctx.getLog().warn("Job index repair of {} failed", name, err);
+              });
+    }
     metrics.recovered();
     caughtUp = false;
     ctx.getSelf().tell(new CatchUp());
@@ -882,6 +898,9 @@ public final class JobEntity
 
   /** During recovery: the run record a replayed event stands for, as its live handler wrote it. */
   private void collectReplayed(JobState before, Event event) {
+    if (event instanceof Defined || event instanceof Paused || event instanceof Resumed) {
+      definitionReplayed = true;
+    }
     if (event instanceof RunFired f) {
       RunRecord fired =
           RunRecord.fired(f.runId(), name, f.scheduledAt(), f.firedAt(), f.attempt(), f.reason());

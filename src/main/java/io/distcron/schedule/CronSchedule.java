@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A job's schedule: when it fires, as instants. Pure and immutable; the caller supplies the time.
@@ -74,9 +75,23 @@ public final class CronSchedule {
           "@hourly", "0 * * * *");
   private static final String EVERY = "@every ";
 
+  /**
+   * Parsed schedules by zone and expression, shared: jobs with one schedule then share one instance,
+   * and its memo answers most of their next-tick questions (thousands of per-second jobs all ask
+   * for the tick after the same second).
+   */
+  private static final Map<String, CronSchedule> PARSED = new ConcurrentHashMap<>();
+
+  private static final int MAX_PARSED = 10_000;
+
   private final String expression;
   private final ZoneId zone;
   private final Ticks ticks;
+
+  private record Memo(Instant after, Optional<Instant> next) {}
+
+  /** The last answer of {@link #nextAfter}. */
+  private volatile Memo last;
 
   private CronSchedule(String expression, ZoneId zone, Ticks ticks) {
     this.expression = expression;
@@ -89,6 +104,18 @@ public final class CronSchedule {
    * @throws InvalidScheduleException naming {@code "schedule"} or {@code "timezone"}
    */
   public static CronSchedule parse(String expression, String timezone) {
+    if (expression == null || timezone == null) return parseUncached(expression, timezone);
+    String key = timezone + ' ' + expression;
+    CronSchedule known = PARSED.get(key);
+    if (known != null) return known;
+    CronSchedule parsed = parseUncached(expression, timezone);
+    // Bounded without bookkeeping: distinct schedules are few, and a reparse is all a clear costs.
+    if (PARSED.size() >= MAX_PARSED) PARSED.clear();
+    PARSED.put(key, parsed);
+    return parsed;
+  }
+
+  private static CronSchedule parseUncached(String expression, String timezone) {
     if (expression == null || expression.isBlank()) {
       throw InvalidScheduleException.schedule(String.valueOf(expression), "must not be blank");
     }
@@ -173,7 +200,21 @@ public final class CronSchedule {
 
   /** The first tick strictly after {@code t}; empty if the schedule never fires again. */
   public Optional<Instant> nextAfter(Instant t) {
-    return ticks.nextAfter(t);
+    Memo m = last;
+    if (m != null && m.after().equals(t)) return m.next();
+    return compute(t);
+  }
+
+  /**
+   * Under the instance's lock: cron-utils does not promise that its execution times may be used by
+   * several threads at once, and a thread that waited here mostly finds its answer in the memo.
+   */
+  private synchronized Optional<Instant> compute(Instant t) {
+    Memo m = last;
+    if (m != null && m.after().equals(t)) return m.next();
+    Optional<Instant> next = ticks.nextAfter(t);
+    last = new Memo(t, next);
+    return next;
   }
 
   /** Up to {@code count} ticks strictly after {@code after}; fewer if the schedule ends. */
@@ -187,7 +228,7 @@ public final class CronSchedule {
     List<Instant> out = new ArrayList<>();
     Instant t = afterExclusive;
     while (out.size() < max) {
-      Optional<Instant> n = ticks.nextAfter(t);
+      Optional<Instant> n = compute(t);
       if (n.isEmpty() || n.get().isAfter(untilInclusive)) break;
       t = n.get();
       out.add(t);

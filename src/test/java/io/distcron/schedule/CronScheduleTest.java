@@ -29,6 +29,41 @@ class CronScheduleTest {
   }
 
   @Nested
+  class Shared {
+    @Test
+    void jobsWithOneScheduleShareOneParsedInstance() {
+      assertThat(CronSchedule.parse("*/7 * * * * ?", "UTC"))
+          .isSameAs(CronSchedule.parse("*/7 * * * * ?", "UTC"))
+          .isNotSameAs(CronSchedule.parse("*/7 * * * * ?", "Europe/Berlin"));
+    }
+
+    @Test
+    void aSharedScheduleAnswersEveryThreadCorrectly() throws Exception {
+      CronSchedule schedule = CronSchedule.parse("*/3 * * * * ?", "UTC");
+      Instant start = at("2025-01-01T00:00:00Z");
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        List<java.util.concurrent.Future<Boolean>> checks = new java.util.ArrayList<>();
+        for (int thread = 0; thread < 8; thread++) {
+          checks.add(
+              pool.submit(
+                  () -> {
+                    for (int s = 0; s < 3000; s++) {
+                      Instant t = start.plusSeconds(s % 300);
+                      long expected = (t.getEpochSecond() / 3 + 1) * 3;
+                      if (schedule.nextAfter(t).orElseThrow().getEpochSecond() != expected) return false;
+                    }
+                    return true;
+                  }));
+        }
+        for (var check : checks) assertThat(check.get()).isTrue();
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Nested
   class Unix {
     @Test
     void fiveFieldsHaveMinuteResolution() {
