@@ -120,10 +120,6 @@ final class Guardian {
             });
   }
 
-  /**
-   * Before the node's shards are handed off, its runs may finish within the grace; what still runs then
-   * is reported LOST, so its job retries it on another node.
-   */
   /** The run records still queued for the database are written before the node lets go of it. */
   private static void flushRunsOnShutdown(ActorSystem<?> system, Stores stores) {
     CoordinatedShutdown.get(system)
@@ -138,6 +134,10 @@ final class Guardian {
                     .thenApply(ok -> Done.getInstance()));
   }
 
+  /**
+   * Before the node's shards are handed off, its runs may finish within the grace; what still runs then
+   * is reported LOST, so its job retries it on another node.
+   */
   private static void drainOnShutdown(
       ActorSystem<?> system, ActorRef<ExecutorNode.Command> executor, Duration grace) {
     CoordinatedShutdown.get(system)

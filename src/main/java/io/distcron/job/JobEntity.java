@@ -224,18 +224,18 @@ public final class JobEntity
   private JobSpec parsedFor;
   private CronSchedule parsed;
   /**
-   * Run records of the events replayed by the recovery, by run id, newest last; written again once
-   * it completes. A record is written after its event is persisted, so a node that dies in between
-   * leaves the event without its row; the write is an upsert that only moves a run forward, so rows
-   * that made it are unchanged. Null once recovered: live events are not collected.
-   */
-  /**
    * Whether the recovery replayed a change of the definition, whose job index write the previous
    * incarnation may not have made; one covered by the snapshot was written (or logged as failed)
    * long before.
    */
   private boolean definitionReplayed;
 
+  /**
+   * Run records of the events replayed by the recovery, by run id, newest last; written again once
+   * it completes. A record is written after its event is persisted, so a node that dies in between
+   * leaves the event without its row; the write is an upsert that only moves a run forward, so rows
+   * that made it are unchanged. Null once recovered: live events are not collected.
+   */
   private Map<String, RunRecord> replayed =
       new LinkedHashMap<>() {
         @Override
@@ -517,13 +517,14 @@ public final class JobEntity
 
   private List<RunRecord> skippedRecords(List<Instant> ticks, String reason) {
     Instant now = clock.instant();
-    return ticks.stream()
-        .map(
-            t ->
-                new RunRecord(
-                    skippedRunId(name, t), name, t, now, null, now, null, 1, RunReason.SCHEDULE,
-                    RunStatus.SKIPPED, null, reason, null))
-        .toList();
+    return ticks.stream().map(t -> skippedRecord(t, reason, now)).toList();
+  }
+
+  /** {@code decidedAt}: when the skip was decided, its run's fired and finished time. */
+  private RunRecord skippedRecord(Instant tick, String reason, Instant decidedAt) {
+    return new RunRecord(
+        skippedRunId(name, tick), name, tick, decidedAt, null, decidedAt, null, 1,
+        RunReason.SCHEDULE, RunStatus.SKIPPED, null, reason, null);
   }
 
   /** A skipped tick's run id is derived from the tick, so the event need not carry it. */
@@ -733,8 +734,6 @@ public final class JobEntity
     Map<String, RunRecord> repair = replayed;
     replayed = null;
     if (state.exists() && repair != null) writeAll(List.copyOf(repair.values()));
-    boolean reindex = definitionReplayed;
-    definitionReplayed = false;
     if (!state.exists()) {
       // A deleted job restarted by remember-entities has nothing to do; but a create may be on its way
       // (it is what restarted it), so it goes only if it is still deleted a little later.
@@ -743,7 +742,7 @@ public final class JobEntity
       }
       return;
     }
-    if (reindex) {
+    if (definitionReplayed) {
       deps.stores()
           .async(() -> deps.stores().jobs().upsert(state.spec(), state.paused()))
           .whenComplete(
@@ -926,12 +925,9 @@ public final class JobEntity
       Instant at = inPlace ? run.firedAt() : null;
       replayed.put(f.runId(), ended(run, run.node(), at, f.status(), null));
     } else if (event instanceof TicksSkipped s) {
+      // When the skip was decided is not in the event; the tick stands in for it.
       for (Instant tick : s.ticks()) {
-        replayed.put(
-            skippedRunId(name, tick),
-            new RunRecord(
-                skippedRunId(name, tick), name, tick, tick, null, tick, null, 1, RunReason.SCHEDULE,
-                RunStatus.SKIPPED, null, s.reason(), null));
+        replayed.put(skippedRunId(name, tick), skippedRecord(tick, s.reason(), tick));
       }
     } else if (event instanceof Deleted) {
       replayed.clear();

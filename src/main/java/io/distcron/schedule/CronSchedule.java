@@ -104,7 +104,7 @@ public final class CronSchedule {
    * @throws InvalidScheduleException naming {@code "schedule"} or {@code "timezone"}
    */
   public static CronSchedule parse(String expression, String timezone) {
-    if (expression == null || timezone == null) return parseUncached(expression, timezone);
+    // A null part makes a key no valid schedule has, and an invalid schedule is never stored.
     String key = timezone + ' ' + expression;
     CronSchedule known = PARSED.get(key);
     if (known != null) return known;
