@@ -30,25 +30,36 @@ public final class ApiClient {
   }
 
   public Response get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return request("GET", path, null, null);
   }
 
   public Response delete(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    return request("DELETE", path, null, null);
   }
 
   public Response post(String path, String body) {
-    return send(
-        HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)));
+    return request("POST", path, null, body);
   }
 
   public Response put(String path, String body) {
-    return send(
+    return request("PUT", path, null, body);
+  }
+
+  /**
+   * Any method; with {@code token}, as {@code Authorization: Bearer}; {@code body} (JSON) may be
+   * null.
+   */
+  public Response request(String method, String path, String token, String body) {
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(uri(path))
-            .header("Content-Type", "application/json")
-            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) b.header("Content-Type", "application/json");
+    if (token != null) b.header("Authorization", "Bearer " + token);
+    return send(b);
   }
 
   private URI uri(String path) {

@@ -3,15 +3,10 @@ package io.distcron.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distcron.ApiClient;
 import io.distcron.Await;
 import io.distcron.Node;
 import io.distcron.TestNodes;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,9 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class AuthMatrixTest {
   private static final String BOOTSTRAP = "matrix-bootstrap-secret-0123456789";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static Node node;
+  private static ApiClient api;
 
   @BeforeAll
   static void start() throws Exception {
@@ -39,6 +33,7 @@ class AuthMatrixTest {
         TestNodes.start(
             TestNodes.dbConfig("h2", "authmatrix"),
             Map.of("distcron.auth.admin-token", BOOTSTRAP, "distcron.auth.burst", 1000));
+    api = new ApiClient(node.apiUrl());
   }
 
   @AfterAll
@@ -46,31 +41,9 @@ class AuthMatrixTest {
     if (node != null) node.close();
   }
 
-  private record Reply(int status, String body) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(body);
-    }
-  }
-
-  private static Reply call(String method, String path, String token, String body)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
-            .timeout(Duration.ofSeconds(30))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) b.header("Content-Type", "application/json");
-    if (token != null) b.header("Authorization", "Bearer " + token);
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body());
-  }
-
   private static JsonNode token(String name, String role) throws Exception {
-    Reply created =
-        call("POST", "/tokens", BOOTSTRAP, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
+    ApiClient.Response created =
+        api.request("POST", "/tokens", BOOTSTRAP, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     return created.json();
   }
@@ -122,7 +95,7 @@ class AuthMatrixTest {
     Map<String, String> spares = new HashMap<>();
     for (var e : roles.entrySet()) {
       String c = e.getKey();
-      assertThat(call("POST", "/jobs", BOOTSTRAP, job("m-" + c)).status()).isEqualTo(201);
+      assertThat(api.request("POST", "/jobs", BOOTSTRAP, job("m-" + c)).status()).isEqualTo(201);
       spares.put(c, token("spare-" + c, "viewer").get("id").asText());
       if (e.getValue() != null) {
         String name = "matrix-" + c;
@@ -131,13 +104,13 @@ class AuthMatrixTest {
       }
     }
     // A real run to read and kill.
-    assertThat(call("POST", "/jobs/m-anon/trigger", BOOTSTRAP, null).status()).isEqualTo(202);
+    assertThat(api.request("POST", "/jobs/m-anon/trigger", BOOTSTRAP, null).status()).isEqualTo(202);
     String[] run = new String[1];
     Await.until(
         Duration.ofSeconds(20),
         "a run of m-anon",
         () -> {
-          JsonNode items = quietly(() -> call("GET", "/jobs/m-anon/runs", BOOTSTRAP, null).json().get("items"));
+          JsonNode items = quietly(() -> api.request("GET", "/jobs/m-anon/runs", BOOTSTRAP, null).json().get("items"));
           if (items == null || items.isEmpty()) return false;
           run[0] = items.get(0).get("id").asText();
           return true;
@@ -153,7 +126,7 @@ class AuthMatrixTest {
             ep.path().replace("{c}", c).replace("{run}", run[0]).replace("{spare}", spares.get(c));
         String body = ep.body() == null ? null : ep.body().replace("{c}", c);
         if (body != null && body.startsWith("JOB:")) body = job(body.substring(4));
-        Reply r = call(ep.method(), path, secrets.get(c), body);
+        ApiClient.Response r = api.request(ep.method(), path, secrets.get(c), body);
         String what = c + " " + ep.method() + " " + path + " -> " + r.status() + " " + r.body();
         if (role == null) {
           soft.assertThat(r.status()).as(what).isEqualTo(401);
@@ -193,7 +166,7 @@ class AuthMatrixTest {
 
   /** Audit entries by actor, as "action status", of the matrix's tokens. */
   private static Map<String, List<String>> matrixAudit(Map<String, String> names) throws Exception {
-    JsonNode items = call("GET", "/audit?limit=500", BOOTSTRAP, null).json().get("items");
+    JsonNode items = api.request("GET", "/audit?limit=500", BOOTSTRAP, null).json().get("items");
     Map<String, List<String>> byActor = new HashMap<>();
     for (JsonNode e : items) {
       String actor = e.get("actor").asText();
@@ -225,10 +198,10 @@ class AuthMatrixTest {
   void aRevokedTokenStopsWorkingAtOnce() throws Exception {
     JsonNode t = token("short-lived", "operator");
     String secret = t.get("token").asText();
-    assertThat(call("GET", "/jobs", secret, null).status()).isEqualTo(200);
-    assertThat(call("POST", "/jobs/none/pause", secret, null).status()).isNotIn(401, 403);
-    assertThat(call("DELETE", "/tokens/" + t.get("id").asText(), BOOTSTRAP, null).status()).isEqualTo(204);
-    assertThat(call("GET", "/jobs", secret, null).status()).isEqualTo(401);
-    assertThat(call("POST", "/jobs/none/pause", secret, null).status()).isEqualTo(401);
+    assertThat(api.request("GET", "/jobs", secret, null).status()).isEqualTo(200);
+    assertThat(api.request("POST", "/jobs/none/pause", secret, null).status()).isNotIn(401, 403);
+    assertThat(api.request("DELETE", "/tokens/" + t.get("id").asText(), BOOTSTRAP, null).status()).isEqualTo(204);
+    assertThat(api.request("GET", "/jobs", secret, null).status()).isEqualTo(401);
+    assertThat(api.request("POST", "/jobs/none/pause", secret, null).status()).isEqualTo(401);
   }
 }

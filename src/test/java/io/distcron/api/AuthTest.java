@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.distcron.ApiClient;
 import io.distcron.Await;
 import io.distcron.Node;
 import io.distcron.TestNodes;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -21,10 +17,8 @@ import org.junit.jupiter.api.Test;
 /** Tokens and roles, the audit log, the change rate limit, and the refusal to run open off loopback. */
 class AuthTest {
   private static final String ADMIN = "test-admin-secret-0123456789";
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static Node node;
+  private static ApiClient api;
 
   @BeforeAll
   static void start() throws Exception {
@@ -32,6 +26,7 @@ class AuthTest {
         TestNodes.start(
             TestNodes.dbConfig("h2", "auth"),
             Map.of("distcron.auth.admin-token", ADMIN, "distcron.auth.burst", 8, "distcron.auth.changes-per-second", 0.5));
+    api = new ApiClient(node.apiUrl());
   }
 
   @AfterAll
@@ -39,24 +34,8 @@ class AuthTest {
     node.close();
   }
 
-  private record Reply(int status, String body) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(body);
-    }
-  }
-
-  private static Reply call(String method, String path, String token, String body)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) b.header("Authorization", "Bearer " + token);
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), r.body());
-  }
-
   private static String token(String name, String role) throws Exception {
-    Reply created = call("POST", "/tokens", ADMIN, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
+    ApiClient.Response created = api.request("POST", "/tokens", ADMIN, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     assertThat(created.json().get("role").asText()).isEqualTo(role);
     return created.json().get("token").asText();
@@ -64,49 +43,49 @@ class AuthTest {
 
   @Test
   void everyRequestNeedsATokenWhoseRoleAllowsIt() throws Exception {
-    assertThat(call("GET", "/jobs", null, null).status()).isEqualTo(401);
-    assertThat(call("GET", "/jobs", "not-a-token", null).status()).isEqualTo(401);
+    assertThat(api.request("GET", "/jobs", null, null).status()).isEqualTo(401);
+    assertThat(api.request("GET", "/jobs", "not-a-token", null).status()).isEqualTo(401);
 
     String viewer = token("vera", "viewer");
     String operator = token("otto", "operator");
     String job = "{\"name\": \"secured\", \"schedule\": \"@daily\", \"noop\": {}}";
 
-    assertThat(call("POST", "/jobs", viewer, job).status()).isEqualTo(403);
-    assertThat(call("POST", "/jobs", operator, job).status()).isEqualTo(403);
-    assertThat(call("POST", "/jobs", ADMIN, job).status()).isEqualTo(201);
+    assertThat(api.request("POST", "/jobs", viewer, job).status()).isEqualTo(403);
+    assertThat(api.request("POST", "/jobs", operator, job).status()).isEqualTo(403);
+    assertThat(api.request("POST", "/jobs", ADMIN, job).status()).isEqualTo(201);
 
-    assertThat(call("GET", "/jobs/secured", viewer, null).status()).isEqualTo(200);
-    assertThat(call("POST", "/jobs/secured/trigger", viewer, null).status()).isEqualTo(403);
-    assertThat(call("POST", "/jobs/secured/trigger", operator, null).status()).isEqualTo(202);
-    assertThat(call("POST", "/jobs/secured/pause", operator, null).status()).isEqualTo(200);
-    assertThat(call("DELETE", "/jobs/secured", operator, null).status()).isEqualTo(403);
-    assertThat(call("GET", "/tokens", operator, null).status()).isEqualTo(403);
+    assertThat(api.request("GET", "/jobs/secured", viewer, null).status()).isEqualTo(200);
+    assertThat(api.request("POST", "/jobs/secured/trigger", viewer, null).status()).isEqualTo(403);
+    assertThat(api.request("POST", "/jobs/secured/trigger", operator, null).status()).isEqualTo(202);
+    assertThat(api.request("POST", "/jobs/secured/pause", operator, null).status()).isEqualTo(200);
+    assertThat(api.request("DELETE", "/jobs/secured", operator, null).status()).isEqualTo(403);
+    assertThat(api.request("GET", "/tokens", operator, null).status()).isEqualTo(403);
 
-    JsonNode tokens = call("GET", "/tokens", ADMIN, null).json().get("items");
+    JsonNode tokens = api.request("GET", "/tokens", ADMIN, null).json().get("items");
     assertThat(tokens.findValuesAsText("name")).contains("vera", "otto");
     assertThat(tokens.toString()).doesNotContain("dct_");
     String veraId = null;
     for (JsonNode t : tokens) if (t.get("name").asText().equals("vera")) veraId = t.get("id").asText();
-    assertThat(call("DELETE", "/tokens/" + veraId, ADMIN, null).status()).isEqualTo(204);
-    assertThat(call("GET", "/jobs", viewer, null).status()).isEqualTo(401);
+    assertThat(api.request("DELETE", "/tokens/" + veraId, ADMIN, null).status()).isEqualTo(204);
+    assertThat(api.request("GET", "/jobs", viewer, null).status()).isEqualTo(401);
 
     Await.until(
         Duration.ofSeconds(5),
         "audit entries for the job",
         () -> auditOf("secured").size() >= 2);
-    JsonNode audit = call("GET", "/audit?job=secured", ADMIN, null).json().get("items");
+    JsonNode audit = api.request("GET", "/audit?job=secured", ADMIN, null).json().get("items");
     assertThat(audit.findValuesAsText("actor")).containsOnly("otto");
     assertThat(audit.findValuesAsText("action"))
         .containsExactly("POST /api/v1/jobs/secured/pause", "POST /api/v1/jobs/secured/trigger");
     assertThat(audit.get(0).get("remote").asText()).contains("127.0.0.1");
-    JsonNode all = call("GET", "/audit?limit=500", ADMIN, null).json().get("items");
+    JsonNode all = api.request("GET", "/audit?limit=500", ADMIN, null).json().get("items");
     assertThat(all.findValuesAsText("action")).contains("POST /api/v1/jobs", "POST /api/v1/tokens");
     assertThat(all.findValuesAsText("actor")).contains("admin");
   }
 
   private static java.util.List<String> auditOf(String job) {
     try {
-      return call("GET", "/audit?job=" + job, ADMIN, null).json().get("items").findValuesAsText("action");
+      return api.request("GET", "/audit?job=" + job, ADMIN, null).json().get("items").findValuesAsText("action");
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -117,20 +96,20 @@ class AuthTest {
     String operator = token("rita", "operator");
     int limited = 0;
     for (int i = 0; i < 15; i++) {
-      int status = call("POST", "/jobs/none-such/pause", operator, null).status();
+      int status = api.request("POST", "/jobs/none-such/pause", operator, null).status();
       assertThat(status).isIn(404, 429);
       if (status == 429) limited++;
     }
     assertThat(limited).isGreaterThanOrEqualTo(5);
-    assertThat(call("GET", "/jobs", operator, null).status()).isEqualTo(200);
+    assertThat(api.request("GET", "/jobs", operator, null).status()).isEqualTo(200);
   }
 
   @Test
   void badTokenRequestsAreRefused() throws Exception {
-    Reply noRole = call("POST", "/tokens", ADMIN, "{\"name\": \"x\", \"role\": \"root\"}");
+    ApiClient.Response noRole = api.request("POST", "/tokens", ADMIN, "{\"name\": \"x\", \"role\": \"root\"}");
     assertThat(noRole.status()).isEqualTo(400);
     assertThat(noRole.json().get("field").asText()).isEqualTo("role");
-    assertThat(call("DELETE", "/tokens/none", ADMIN, null).status()).isEqualTo(404);
+    assertThat(api.request("DELETE", "/tokens/none", ADMIN, null).status()).isEqualTo(404);
   }
 
   @Test
