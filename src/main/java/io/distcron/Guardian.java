@@ -48,13 +48,17 @@ import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
  */
 final class Guardian {
   private static final Duration ABANDON_TIMEOUT = Duration.ofSeconds(8);
+
   /** Within Pekko's 10 s for the phase; longer means the database is gone, and the retries too. */
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(5);
 
   private Guardian() {}
 
   static Behavior<Void> create(
-      DistcronSettings settings, Clock clock, DataSource ds, CompletableFuture<ServerBinding> bound) {
+      DistcronSettings settings,
+      Clock clock,
+      DataSource ds,
+      CompletableFuture<ServerBinding> bound) {
     return Behaviors.setup(
         ctx -> {
           Membership.join(ctx.getSystem());
@@ -91,7 +95,8 @@ final class Guardian {
     }
     ctx.spawn(ExecutorDirectory.create(placement, executor), "executor-directory");
     ctx.spawn(
-        LoadPublisher.create(placement, inProgress, settings.executor().capacity()), "load-publisher");
+        LoadPublisher.create(placement, inProgress, settings.executor().capacity()),
+        "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, stores, placement));
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
@@ -135,8 +140,8 @@ final class Guardian {
   }
 
   /**
-   * Before the node's shards are handed off, its runs may finish within the grace; what still runs then
-   * is reported LOST, so its job retries it on another node.
+   * Before the node's shards are handed off, its runs may finish within the grace; what still runs
+   * then is reported LOST, so its job retries it on another node.
    */
   private static void drainOnShutdown(
       ActorSystem<?> system, ActorRef<ExecutorNode.Command> executor, Duration grace) {

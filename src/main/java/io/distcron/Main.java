@@ -30,7 +30,8 @@ public final class Main {
       System.err.println("distcron: could not start: " + cause.getMessage());
       return 1;
     }
-    // SIGTERM and SIGINT leave the cluster the orderly way (drain, hand off, leave) and then exit 0, so
+    // SIGTERM and SIGINT leave the cluster the orderly way (drain, hand off, leave) and then exit
+    // 0, so
     // a rolling restart can tell a clean stop from a crash.
     for (String signal : new String[] {"TERM", "INT"}) {
       Signal.handle(

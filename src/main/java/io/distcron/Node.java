@@ -40,7 +40,9 @@ public final class Node implements AutoCloseable {
     try {
       Schema.create(ds);
       CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
-      system = ActorSystem.create(Guardian.create(settings, clock, ds, bound), Configs.SYSTEM_NAME, config);
+      system =
+          ActorSystem.create(
+              Guardian.create(settings, clock, ds, bound), Configs.SYSTEM_NAME, config);
       ServerBinding binding = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       ActorSystem<?> running = system;
       running.getWhenTerminated().thenRun(ds::close);
@@ -56,10 +58,11 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * distcron runs commands: an API without tokens on a reachable address is remote code execution for
-   * anyone who finds it.
+   * distcron runs commands: an API without tokens on a reachable address is remote code execution
+   * for anyone who finds it.
    */
-  private static void refuseOpenApiOffLoopback(DistcronSettings settings) throws UnknownHostException {
+  private static void refuseOpenApiOffLoopback(DistcronSettings settings)
+      throws UnknownHostException {
     if (!settings.auth().adminToken().isBlank()) return;
     for (InetAddress address : InetAddress.getAllByName(settings.httpHost())) {
       if (!address.isLoopbackAddress()) {

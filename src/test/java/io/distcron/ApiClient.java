@@ -12,7 +12,8 @@ import java.time.Duration;
 /** A plain HTTP client for tests: what a user's curl would do. */
 public final class ApiClient {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
   public ApiClient(String base) {
@@ -69,7 +70,9 @@ public final class ApiClient {
   private Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r =
-          http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+          http.send(
+              request.timeout(Duration.ofSeconds(20)).build(),
+              HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body());
     } catch (IOException e) {
       throw new AssertionError("request failed: " + e, e);

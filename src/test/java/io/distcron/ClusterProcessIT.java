@@ -267,7 +267,8 @@ class ClusterProcessIT {
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void aRunOnAKilledNodeEndsLostAndItsRetryRunsElsewhere() {
     String job = "long-sleep";
-    // Enabled (a disabled job's retries wait), but its ticks are an hour apart: the run is triggered.
+    // Enabled (a disabled job's retries wait), but its ticks are an hour apart: the run is
+    // triggered.
     String spec =
         """
         {"name": "%s", "schedule": "@hourly", "shell": {"command": "sleep 60"},

@@ -184,7 +184,8 @@ class ClusterTest {
               for (JsonNode r : runs(api, "occupy")) {
                 String status = r.get("status").asText();
                 if (status.equals("PENDING")) pending = true;
-                if (status.equals("RUNNING")) api.post("/runs/" + r.get("id").asText() + "/kill", "");
+                if (status.equals("RUNNING"))
+                  api.post("/runs/" + r.get("id").asText() + "/kill", "");
               }
               if (!pending) api.post("/jobs/occupy/trigger", "");
               return false;
@@ -261,6 +262,7 @@ class ClusterTest {
         .filter(r -> Instant.parse(r.get("scheduledAt").asText()).isAfter(scheduledAfter))
         .toList();
   }
+
   private static void closeQuietly(Node node) {
     try {
       node.close();

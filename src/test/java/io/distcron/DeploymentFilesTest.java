@@ -22,8 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * docker-compose.yml and the Kubernetes manifests parse, use the ports the node listens on and set only
- * DISTCRON_* variables that the node reads.
+ * docker-compose.yml and the Kubernetes manifests parse, use the ports the node listens on and set
+ * only DISTCRON_* variables that the node reads.
  */
 class DeploymentFilesTest {
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -39,14 +39,17 @@ class DeploymentFilesTest {
     Set<String> vars = new TreeSet<>();
     try (Stream<Path> confs = Files.list(Path.of("src/main/resources"))) {
       for (Path conf : confs.filter(p -> p.toString().endsWith(".conf")).toList()) {
-        Matcher m = Pattern.compile("\\$\\{\\?(DISTCRON_[A-Z0-9_]+)\\}").matcher(Files.readString(conf));
+        Matcher m =
+            Pattern.compile("\\$\\{\\?(DISTCRON_[A-Z0-9_]+)\\}").matcher(Files.readString(conf));
         while (m.find()) vars.add(m.group(1));
       }
     }
     String configs = Files.readString(Path.of("src/main/java/io/distcron/config/Configs.java"));
     Matcher m = Pattern.compile("env\\.get\\(\"(DISTCRON_[A-Z0-9_]+)\"\\)").matcher(configs);
     while (m.find()) vars.add(m.group(1));
-    assertThat(vars).contains("DISTCRON_ROLES", "DISTCRON_SEED_NODES", "DISTCRON_DB_URL", "DISTCRON_ADMIN_TOKEN");
+    assertThat(vars)
+        .contains(
+            "DISTCRON_ROLES", "DISTCRON_SEED_NODES", "DISTCRON_DB_URL", "DISTCRON_ADMIN_TOKEN");
     String logback = Files.readString(Path.of("src/main/resources/logback.xml"));
     m = Pattern.compile("\\$\\{(DISTCRON_[A-Z0-9_]+)").matcher(logback);
     while (m.find()) vars.add(m.group(1));
@@ -85,19 +88,30 @@ class DeploymentFilesTest {
   void composeUsesTheNodesPortsAndVariables() throws IOException {
     Path file = Path.of("docker/docker-compose.yml");
     assertThat(documents(file)).hasSize(1); // Jackson parses it
-    // Jackson does not apply YAML merge keys (<<: *anchor); SnakeYAML (under Jackson's YAML module) does.
+    // Jackson does not apply YAML merge keys (<<: *anchor); SnakeYAML (under Jackson's YAML module)
+    // does.
     Object merged = new org.yaml.snakeyaml.Yaml().load(Files.readString(file));
-    JsonNode services = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(merged).get("services");
+    JsonNode services =
+        new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(merged).get("services");
     List<String> nodes = new ArrayList<>();
-    services.fieldNames().forEachRemaining(n -> { if (n.startsWith("node")) nodes.add(n); });
+    services
+        .fieldNames()
+        .forEachRemaining(
+            n -> {
+              if (n.startsWith("node")) nodes.add(n);
+            });
     assertThat(nodes).containsExactly("node1", "node2", "node3");
     for (String n : nodes) {
       JsonNode node = services.get(n);
       // YAML merge keys (<<) are not applied by Jackson: read the anchors' fields through them.
       Map<String, String> env = new HashMap<>();
       collectEnv(node.get("environment"), env);
-      assertThat(env).as(n + " environment").containsKeys("DISTCRON_DB_URL", "DISTCRON_CLUSTER_HOST", "DISTCRON_ADMIN_TOKEN");
-      assertThat(readVariables).as(n + " sets only variables the node reads").containsAll(env.keySet());
+      assertThat(env)
+          .as(n + " environment")
+          .containsKeys("DISTCRON_DB_URL", "DISTCRON_CLUSTER_HOST", "DISTCRON_ADMIN_TOKEN");
+      assertThat(readVariables)
+          .as(n + " sets only variables the node reads")
+          .containsAll(env.keySet());
       assertThat(env.get("DISTCRON_CLUSTER_PORT")).isEqualTo(Integer.toString(remotingPort));
       for (String seed : env.get("DISTCRON_SEED_NODES").split(",")) {
         assertThat(seed.trim()).endsWith(":" + remotingPort);
@@ -108,7 +122,9 @@ class DeploymentFilesTest {
         String[] parts = p.asText().split(":");
         containerPorts.add(Integer.parseInt(parts[parts.length - 1]));
       }
-      assertThat(containerPorts).as(n + " published ports").containsExactly(httpPort, managementPort);
+      assertThat(containerPorts)
+          .as(n + " published ports")
+          .containsExactly(httpPort, managementPort);
     }
     assertThat(services.get("postgres")).isNotNull();
     // Every DISTCRON_ variable mentioned anywhere in the file is one the node reads.
@@ -161,16 +177,22 @@ class DeploymentFilesTest {
             }
             assertThat(ports).containsExactlyInAnyOrder(httpPort, remotingPort, managementPort);
             Map<String, String> env = new HashMap<>();
-            for (JsonNode e : c.path("env")) env.put(e.get("name").asText(), e.path("value").asText(null));
+            for (JsonNode e : c.path("env"))
+              env.put(e.get("name").asText(), e.path("value").asText(null));
             Set<String> distcron = new TreeSet<>();
             for (String name : env.keySet()) if (name.startsWith("DISTCRON_")) distcron.add(name);
-            assertThat(readVariables).as(file + " sets only variables the node reads").containsAll(distcron);
+            assertThat(readVariables)
+                .as(file + " sets only variables the node reads")
+                .containsAll(distcron);
             assertThat(env.get("DISTCRON_CLUSTER_PORT")).isEqualTo(Integer.toString(remotingPort));
-            assertThat(env.get("DISTCRON_MANAGEMENT_PORT")).isEqualTo(Integer.toString(managementPort));
+            assertThat(env.get("DISTCRON_MANAGEMENT_PORT"))
+                .isEqualTo(Integer.toString(managementPort));
             for (String probe : List.of("livenessProbe", "readinessProbe")) {
               JsonNode get = c.path(probe).path("httpGet");
               assertThat(get.path("path").asText()).as(probe).isIn("/alive", "/ready");
-              assertThat(portNumber(get.path("port"), namedPorts)).as(probe).isEqualTo(managementPort);
+              assertThat(portNumber(get.path("port"), namedPorts))
+                  .as(probe)
+                  .isEqualTo(managementPort);
             }
           }
         }
@@ -181,8 +203,10 @@ class DeploymentFilesTest {
     assertThat(services).isNotEmpty();
     for (JsonNode s : services) {
       for (JsonNode p : s.path("spec").path("ports")) {
-        int target = portNumber(p.has("targetPort") ? p.get("targetPort") : p.get("port"), namedPorts);
-        assertThat(target).as(s.path("metadata").path("name").asText() + " targetPort")
+        int target =
+            portNumber(p.has("targetPort") ? p.get("targetPort") : p.get("port"), namedPorts);
+        assertThat(target)
+            .as(s.path("metadata").path("name").asText() + " targetPort")
             .isIn(httpPort, remotingPort, managementPort);
         assertThat(p.get("port").asInt()).isEqualTo(target);
       }

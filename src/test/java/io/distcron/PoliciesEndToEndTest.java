@@ -544,7 +544,7 @@ class PoliciesEndToEndTest {
       closedPort = s.getLocalPort();
     }
     String job =
-        """
+"""
 {"name": "%s", "schedule": "@yearly",
  "http": {"url": "http://127.0.0.1:%d/%s", "method": "POST", "body": "x", "timeoutSeconds": 2}}
 """;

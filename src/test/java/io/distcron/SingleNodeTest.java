@@ -10,7 +10,9 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** A whole node in-process: a job over HTTP runs every second, and survives a restart of the node. */
+/**
+ * A whole node in-process: a job over HTTP runs every second, and survives a restart of the node.
+ */
 class SingleNodeTest {
 
   @ParameterizedTest
@@ -40,7 +42,10 @@ class SingleNodeTest {
       assertThat(get.status()).isEqualTo(200);
       assertThat(get.json().get("schedule").asText()).isEqualTo("* * * * * ?");
       int before = runs(api).size();
-      Await.until(Duration.ofSeconds(10), "new runs after restart", () -> succeeded(api).size() >= before + 2);
+      Await.until(
+          Duration.ofSeconds(10),
+          "new runs after restart",
+          () -> succeeded(api).size() >= before + 2);
 
       List<String> scheduled = new ArrayList<>();
       runs(api).forEach(r -> scheduled.add(r.get("scheduledAt").asText()));

@@ -23,7 +23,8 @@ public final class TestNodes {
     return c;
   }
 
-  public static Node start(Map<String, Object> dbConfig, Map<String, Object> extra) throws Exception {
+  public static Node start(Map<String, Object> dbConfig, Map<String, Object> extra)
+      throws Exception {
     Map<String, Object> c = new HashMap<>(dbConfig);
     c.put("distcron.http.port", 0);
     c.put("pekko.remote.artery.canonical.port", 0);
@@ -34,7 +35,9 @@ public final class TestNodes {
     return Node.start(Configs.load(c), Clock.systemUTC());
   }
 
-  /** {@code count} distinct ports free right now, for nodes whose addresses must be known up front. */
+  /**
+   * {@code count} distinct ports free right now, for nodes whose addresses must be known up front.
+   */
   public static int[] freePorts(int count) {
     List<ServerSocket> sockets = new ArrayList<>();
     try {

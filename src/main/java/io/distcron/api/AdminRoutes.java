@@ -12,7 +12,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
-/** {@code /api/v1/tokens} (admins manage API tokens) and {@code /api/v1/audit} (who changed what). */
+/**
+ * {@code /api/v1/tokens} (admins manage API tokens) and {@code /api/v1/audit} (who changed what).
+ */
 final class AdminRoutes {
   private final Stores stores;
   private final TokenStore tokens;
@@ -36,7 +38,9 @@ final class AdminRoutes {
                         () ->
                             concat(
                                 get(this::listTokens),
-                                post(() -> entity(Unmarshaller.entityToString(), this::createToken)))),
+                                post(
+                                    () ->
+                                        entity(Unmarshaller.entityToString(), this::createToken)))),
                     path(segment(), id -> delete(() -> deleteToken(id))))),
         path("audit", () -> get(this::listAudit)));
   }
@@ -80,8 +84,11 @@ final class AdminRoutes {
                                 .map(
                                     t ->
                                         new Dtos.TokenDto(
-                                            t.id(), t.name(), t.role().toLowerCase(Locale.ROOT),
-                                            t.createdAt(), null))
+                                            t.id(),
+                                            t.name(),
+                                            t.role().toLowerCase(Locale.ROOT),
+                                            t.createdAt(),
+                                            null))
                                 .toList()))));
   }
 

@@ -1,6 +1,9 @@
 package io.distcron.api;
 
-/** A request the API refuses, with the HTTP status and the field it is about (null: the whole request). */
+/**
+ * A request the API refuses, with the HTTP status and the field it is about (null: the whole
+ * request).
+ */
 public final class ApiError extends RuntimeException {
   private final int status;
   private final String field;

@@ -5,8 +5,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import io.distcron.store.AuditLog;
 import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -24,10 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who may call the API, and the audit trail of what they changed. With an admin token configured every
- * request needs a bearer token — the admin token itself, or one created through {@code /api/v1/tokens} —
- * and its role must allow the request. Without one the API is open, which the node only allows while it
- * listens on loopback. Changes are rate-limited per token and written to the audit log.
+ * Who may call the API, and the audit trail of what they changed. With an admin token configured
+ * every request needs a bearer token — the admin token itself, or one created through {@code
+ * /api/v1/tokens} — and its role must allow the request. Without one the API is open, which the
+ * node only allows while it listens on loopback. Changes are rate-limited per token and written to
+ * the audit log.
  */
 final class Auth {
   private static final Logger log = LoggerFactory.getLogger(Auth.class);
@@ -53,7 +54,8 @@ final class Auth {
       Clock clock,
       double changesPerSecond,
       int burst) {
-    this.adminTokenHash = adminToken == null || adminToken.isBlank() ? null : TokenStore.hash(adminToken);
+    this.adminTokenHash =
+        adminToken == null || adminToken.isBlank() ? null : TokenStore.hash(adminToken);
     this.stores = stores;
     this.tokens = tokens;
     this.audit = audit;
@@ -78,8 +80,7 @@ final class Auth {
                         header ->
                             onSuccess(
                                 principal(header),
-                                principal ->
-                                    guarded(request, ip.toString(), principal, api)))));
+                                principal -> guarded(request, ip.toString(), principal, api)))));
   }
 
   private Route guarded(
@@ -96,8 +97,12 @@ final class Auth {
           json.response(
               403,
               new Dtos.Error(
-                  "this needs the " + needed.name().toLowerCase() + " role; "
-                      + who.name() + " is " + who.role().name().toLowerCase(),
+                  "this needs the "
+                      + needed.name().toLowerCase()
+                      + " role; "
+                      + who.name()
+                      + " is "
+                      + who.role().name().toLowerCase(),
                   null)));
     }
     if (!changes(request)) return api.get();
@@ -120,11 +125,18 @@ final class Auth {
         .async(
             () ->
                 audit.append(
-                    clock.instant(), who.name(), who.role().name(), action, job, r.status().intValue(),
+                    clock.instant(),
+                    who.name(),
+                    who.role().name(),
+                    action,
+                    job,
+                    r.status().intValue(),
                     remote))
         .whenComplete(
             (ok, err) -> {
-              if (err != null) log.warn("Audit entry for {} by {} not written: {}", action, who.name(), err.toString());
+              if (err != null)
+                log.warn(
+                    "Audit entry for {} by {} not written: {}", action, who.name(), err.toString());
             });
     return r;
   }
@@ -144,11 +156,16 @@ final class Auth {
         && !request.getUri().path().endsWith("/schedule/preview");
   }
 
-  /** Reads are for viewers; steering a job or run is for operators; changing definitions, for admins. */
+  /**
+   * Reads are for viewers; steering a job or run is for operators; changing definitions, for
+   * admins.
+   */
   static Role requiredRole(HttpRequest request) {
     String path = request.getUri().path();
     if (!changes(request)) return path.startsWith("/api/v1/tokens") ? Role.ADMIN : Role.VIEWER;
-    if (path.endsWith("/pause") || path.endsWith("/resume") || path.endsWith("/trigger")
+    if (path.endsWith("/pause")
+        || path.endsWith("/resume")
+        || path.endsWith("/trigger")
         || path.endsWith("/kill")) {
       return Role.OPERATOR;
     }
@@ -156,9 +173,12 @@ final class Auth {
   }
 
   private CompletionStage<Optional<Principal>> principal(Optional<String> header) {
-    if (!enabled()) return CompletableFuture.completedFuture(Optional.of(new Principal("anonymous", Role.ADMIN)));
+    if (!enabled())
+      return CompletableFuture.completedFuture(Optional.of(new Principal("anonymous", Role.ADMIN)));
     Optional<String> secret =
-        header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
+        header
+            .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+            .map(h -> h.substring(7).trim());
     if (secret.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
     if (MessageDigest.isEqual(
         adminTokenHash.getBytes(StandardCharsets.US_ASCII),
@@ -172,9 +192,13 @@ final class Auth {
                 .map(t -> new Principal(t.name(), Role.valueOf(t.role()))));
   }
 
-  /** A token bucket per principal: {@code burst} changes at once, refilled at the configured rate. */
+  /**
+   * A token bucket per principal: {@code burst} changes at once, refilled at the configured rate.
+   */
   private boolean take(String who) {
-    return buckets.computeIfAbsent(who, w -> new Bucket(burst, System.nanoTime())).take(changesPerSecond, burst);
+    return buckets
+        .computeIfAbsent(who, w -> new Bucket(burst, System.nanoTime()))
+        .take(changesPerSecond, burst);
   }
 
   private static final class Bucket {

@@ -43,7 +43,8 @@ public final class Dtos {
   public record CatchUpDto(String policy, String window, Integer maxRuns) {}
 
   /** Durations are ISO-8601, e.g. {@code PT10S}. */
-  public record RetryDto(Integer maxAttempts, String backoff, Double multiplier, String maxBackoff) {}
+  public record RetryDto(
+      Integer maxAttempts, String backoff, Double multiplier, String maxBackoff) {}
 
   public record JobDto(
       String name,
@@ -87,9 +88,19 @@ public final class Dtos {
               ? Duration.between(r.startedAt(), r.finishedAt()).toMillis()
               : null;
       return new RunDto(
-          r.id(), r.job(), r.scheduledAt(), r.firedAt(), r.startedAt(), r.finishedAt(), duration,
-          r.node(), r.attempt(), r.reason() == null ? null : r.reason().name(),
-          r.status().name(), r.exitCode(), r.message(),
+          r.id(),
+          r.job(),
+          r.scheduledAt(),
+          r.firedAt(),
+          r.startedAt(),
+          r.finishedAt(),
+          duration,
+          r.node(),
+          r.attempt(),
+          r.reason() == null ? null : r.reason().name(),
+          r.status().name(),
+          r.exitCode(),
+          r.message(),
           withOutput ? (r.outputTail() == null ? "" : r.outputTail()) : null);
     }
   }
@@ -118,7 +129,9 @@ public final class Dtos {
       Instant createdAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) String token) {}
 
-  /** A cluster member; the load figures are null for a node that runs nothing (no executor role). */
+  /**
+   * A cluster member; the load figures are null for a node that runs nothing (no executor role).
+   */
   public record NodeDto(
       String address,
       List<String> roles,

@@ -14,7 +14,9 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Every failure becomes one JSON shape, {@code {"error", "field"}}; no stack trace leaves the node. */
+/**
+ * Every failure becomes one JSON shape, {@code {"error", "field"}}; no stack trace leaves the node.
+ */
 final class Errors {
   private static final Logger log = LoggerFactory.getLogger(Errors.class);
   private final Json json;
@@ -27,21 +29,24 @@ final class Errors {
 
   HttpResponse toResponse(Throwable t) {
     Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (e instanceof ApiError a) return json.response(a.status(), new Dtos.Error(a.getMessage(), a.field()));
+    if (e instanceof ApiError a)
+      return json.response(a.status(), new Dtos.Error(a.getMessage(), a.field()));
     if (e instanceof EntityStreamSizeException) {
       return json.response(
           400, new Dtos.Error("request body is larger than " + maxBodyBytes + " bytes", "body"));
     }
     if (e instanceof StoreException) {
       log.warn("Database unavailable: {}", e.toString());
-      return json.response(503, new Dtos.Error("the database is unavailable; try again shortly", null));
+      return json.response(
+          503, new Dtos.Error("the database is unavailable; try again shortly", null));
     }
     if (e instanceof TimeoutException) {
       return json.response(
           503, new Dtos.Error("the cluster did not answer in time; try again shortly", null));
     }
     log.error("Request failed", e);
-    return json.response(500, new Dtos.Error("internal error: " + e.getClass().getSimpleName(), null));
+    return json.response(
+        500, new Dtos.Error("internal error: " + e.getClass().getSimpleName(), null));
   }
 
   ExceptionHandler exceptionHandler() {
@@ -51,14 +56,17 @@ final class Errors {
   /** Pekko's own rejections (404, 405, ...) keep their status and text, in the API's JSON shape. */
   RejectionHandler rejectionHandler() {
     return RejectionHandler.newBuilder()
-        .handle(
-            MalformedRequestContentRejection.class, r -> complete(toResponse(r.getCause())))
+        .handle(MalformedRequestContentRejection.class, r -> complete(toResponse(r.getCause())))
         .build()
         .withFallback(RejectionHandler.defaultHandler())
         .mapRejectionResponse(
             r -> {
               if (r.entity() instanceof HttpEntity.Strict strict
-                  && !r.entity().getContentType().mediaType().toString().equals("application/json")) {
+                  && !r.entity()
+                      .getContentType()
+                      .mediaType()
+                      .toString()
+                      .equals("application/json")) {
                 return json.response(
                     r.status().intValue(), new Dtos.Error(strict.getData().utf8String(), null));
               }

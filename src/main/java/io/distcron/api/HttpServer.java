@@ -34,11 +34,13 @@ public final class HttpServer {
       Placement placement,
       Clock clock) {
     Json json =
-        new Json(JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty()));
+        new Json(
+            JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty()));
     Errors errors = new Errors(json, settings.maxBodyBytes());
     DistcronSettings.Auth a = settings.auth();
     Auth auth =
-        new Auth(a.adminToken(), stores, tokens, audit, json, clock, a.changesPerSecond(), a.burst());
+        new Auth(
+            a.adminToken(), stores, tokens, audit, json, clock, a.changesPerSecond(), a.burst());
     Route v1 =
         pathPrefix(
             "v1",
@@ -56,12 +58,14 @@ public final class HttpServer {
                     errors.exceptionHandler(),
                     () ->
                         concat(
-                            // Errors are turned into responses inside auth, so a refused change is audited too.
+                            // Errors are turned into responses inside auth, so a refused change is
+                            // audited too.
                             pathPrefix(
                                 "api",
                                 () ->
                                     auth.secured(
-                                        () -> handleExceptions(errors.exceptionHandler(), () -> v1))),
+                                        () ->
+                                            handleExceptions(errors.exceptionHandler(), () -> v1))),
                             // The console's files are public; the API calls they make need a token.
                             ConsoleRoutes.route())));
     return Http.get(system)
@@ -79,7 +83,10 @@ public final class HttpServer {
                   .addTask(
                       CoordinatedShutdown.PhaseServiceRequestsDone(),
                       "http-drain",
-                      () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
+                      () ->
+                          binding
+                              .terminate(Duration.ofSeconds(5))
+                              .thenApply(x -> Done.getInstance()));
               return binding;
             });
   }

@@ -96,7 +96,8 @@ final class JobRoutes {
   private CompletionStage<HttpResponse> toResponse(JobEntity.Reply reply, int okStatus) {
     if (reply instanceof JobEntity.Rejected r) {
       int status = r.problem() == JobEntity.Problem.NOT_FOUND ? 404 : 409;
-      throw new ApiError(status, r.problem() == JobEntity.Problem.CONFLICT ? "name" : null, r.message());
+      throw new ApiError(
+          status, r.problem() == JobEntity.Problem.CONFLICT ? "name" : null, r.message());
     }
     if (reply instanceof JobEntity.Triggered t) {
       return done(json.response(okStatus, new Dtos.Triggered(t.runId())));
@@ -116,7 +117,10 @@ final class JobRoutes {
 
   private Dtos.JobDto dto(JobEntity.JobView view, Optional<RunRecord> lastRun) {
     return JobSpecs.toDto(
-        view.spec(), view, describe(view.spec()), lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null));
+        view.spec(),
+        view,
+        describe(view.spec()),
+        lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null));
   }
 
   private static String describe(JobSpec s) {
@@ -137,7 +141,12 @@ final class JobRoutes {
                           int n = limitOf(limit, 100);
                           return respond(
                               stores
-                                  .async(() -> listPage(stores.jobs().list(kv[0], kv[1], after.orElse(null), n)))
+                                  .async(
+                                      () ->
+                                          listPage(
+                                              stores
+                                                  .jobs()
+                                                  .list(kv[0], kv[1], after.orElse(null), n)))
                                   .thenApply(page -> json.response(200, page)));
                         })));
   }

@@ -3,8 +3,8 @@ package io.distcron.api;
 import io.distcron.job.Action;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
-import io.distcron.schedule.CronSchedule;
 import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.CronSchedule;
 import io.distcron.schedule.InvalidScheduleException;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
@@ -26,7 +26,8 @@ final class JobSpecs {
   private static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
   private static final int MAX_CATCHUP_RUNS = 1000;
   private static final int MAX_ATTEMPTS = 100;
-  private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+  private static final List<String> METHODS =
+      List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
   private JobSpecs() {}
 
@@ -35,7 +36,8 @@ final class JobSpecs {
     String name = r.name() != null ? r.name() : pathName;
     if (name == null || name.isBlank()) throw ApiError.badRequest("name", "name is required");
     if (pathName != null && !pathName.equals(name)) {
-      throw ApiError.badRequest("name", "name '" + name + "' does not match the URL's '" + pathName + "'");
+      throw ApiError.badRequest(
+          "name", "name '" + name + "' does not match the URL's '" + pathName + "'");
     }
     checkName(name);
     if (r.description() != null && r.description().length() > MAX_DESCRIPTION) {
@@ -57,8 +59,16 @@ final class JobSpecs {
           "timeoutSeconds", "timeoutSeconds must be between 1 and " + MAX_TIMEOUT_SECONDS);
     }
     return new JobSpec(
-        name, r.description(), r.labels(), r.schedule().trim(), zone, action(r), timeout,
-        r.enabled() == null || r.enabled(), overlap(r.overlap()), catchUp(r.catchUp()),
+        name,
+        r.description(),
+        r.labels(),
+        r.schedule().trim(),
+        zone,
+        action(r),
+        timeout,
+        r.enabled() == null || r.enabled(),
+        overlap(r.overlap()),
+        catchUp(r.catchUp()),
         retry(r.retry()));
   }
 
@@ -69,7 +79,9 @@ final class JobSpecs {
   private static CatchUpPolicy catchUp(Dtos.CatchUpDto c) {
     if (c == null) return null;
     CatchUpPolicy.Mode mode =
-        c.policy() == null ? null : enumValue(CatchUpPolicy.Mode.class, c.policy(), "catchUp.policy");
+        c.policy() == null
+            ? null
+            : enumValue(CatchUpPolicy.Mode.class, c.policy(), "catchUp.policy");
     Duration window = c.window() == null ? null : positive(c.window(), "catchUp.window");
     if (c.maxRuns() != null && (c.maxRuns() < 1 || c.maxRuns() > MAX_CATCHUP_RUNS)) {
       throw ApiError.badRequest(
@@ -129,10 +141,12 @@ final class JobSpecs {
     labels.forEach(
         (k, v) -> {
           if (k.isBlank() || k.length() > 100 || k.contains("=")) {
-            throw ApiError.badRequest("labels", "label key '" + k + "' must be 1-100 characters without '='");
+            throw ApiError.badRequest(
+                "labels", "label key '" + k + "' must be 1-100 characters without '='");
           }
           if (v == null || v.length() > 200) {
-            throw ApiError.badRequest("labels." + k, "label value must be a string of at most 200 characters");
+            throw ApiError.badRequest(
+                "labels." + k, "label value must be a string of at most 200 characters");
           }
         });
   }
@@ -154,11 +168,14 @@ final class JobSpecs {
   }
 
   private static Action.Http http(Dtos.HttpDto h) {
-    if (h.url() == null || h.url().isBlank()) throw ApiError.badRequest("http.url", "http.url is required");
+    if (h.url() == null || h.url().isBlank())
+      throw ApiError.badRequest("http.url", "http.url is required");
     try {
       URI uri = new URI(h.url());
-      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-        throw ApiError.badRequest("http.url", "http.url must be an absolute http:// or https:// URL");
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+          || uri.getHost() == null) {
+        throw ApiError.badRequest(
+            "http.url", "http.url must be an absolute http:// or https:// URL");
       }
     } catch (URISyntaxException e) {
       throw ApiError.badRequest("http.url", "http.url is not a valid URL: " + e.getReason());
@@ -167,34 +184,56 @@ final class JobSpecs {
     if (!METHODS.contains(method)) {
       throw ApiError.badRequest("http.method", "http.method must be one of " + METHODS);
     }
-    if (h.timeoutSeconds() != null && (h.timeoutSeconds() < 1 || h.timeoutSeconds() > MAX_TIMEOUT_SECONDS)) {
-      throw ApiError.badRequest("http.timeoutSeconds", "http.timeoutSeconds must be from 1 to " + MAX_TIMEOUT_SECONDS);
+    if (h.timeoutSeconds() != null
+        && (h.timeoutSeconds() < 1 || h.timeoutSeconds() > MAX_TIMEOUT_SECONDS)) {
+      throw ApiError.badRequest(
+          "http.timeoutSeconds", "http.timeoutSeconds must be from 1 to " + MAX_TIMEOUT_SECONDS);
     }
-    if (h.expectStatus() != null && h.expectStatus().stream().anyMatch(c -> c == null || c < 100 || c > 599)) {
-      throw ApiError.badRequest("http.expectStatus", "http.expectStatus must hold HTTP status codes (100-599)");
+    if (h.expectStatus() != null
+        && h.expectStatus().stream().anyMatch(c -> c == null || c < 100 || c > 599)) {
+      throw ApiError.badRequest(
+          "http.expectStatus", "http.expectStatus must hold HTTP status codes (100-599)");
     }
-    return new Action.Http(method, h.url(), h.headers(), h.body(), h.timeoutSeconds(), h.expectStatus());
+    return new Action.Http(
+        method, h.url(), h.headers(), h.body(), h.timeoutSeconds(), h.expectStatus());
   }
 
   /** The wire form of a spec, as the API shows it back. */
-  static Dtos.JobDto toDto(JobSpec s, JobEntity.JobView view, String description, Dtos.RunDto lastRun) {
+  static Dtos.JobDto toDto(
+      JobSpec s, JobEntity.JobView view, String description, Dtos.RunDto lastRun) {
     Dtos.ShellDto shell = null;
     Dtos.HttpDto http = null;
     Dtos.NoopDto noop = null;
     if (s.action() instanceof Action.Shell sh) {
       shell = new Dtos.ShellDto(sh.command(), sh.env(), sh.workingDir());
     } else if (s.action() instanceof Action.Http h) {
-      http = new Dtos.HttpDto(h.method(), h.url(), h.headers(), h.body(), h.timeoutSeconds(), h.expectStatus());
+      http =
+          new Dtos.HttpDto(
+              h.method(), h.url(), h.headers(), h.body(), h.timeoutSeconds(), h.expectStatus());
     } else {
       noop = new Dtos.NoopDto();
     }
     CatchUpPolicy c = s.catchUp();
     RetryPolicy r = s.retry();
     return new Dtos.JobDto(
-        s.name(), s.description(), s.labels(), s.schedule(), description, s.timezone(), shell, http,
-        noop, s.timeoutSeconds(), s.enabled(), s.overlap().name(),
+        s.name(),
+        s.description(),
+        s.labels(),
+        s.schedule(),
+        description,
+        s.timezone(),
+        shell,
+        http,
+        noop,
+        s.timeoutSeconds(),
+        s.enabled(),
+        s.overlap().name(),
         new Dtos.CatchUpDto(c.policy().name(), c.window().toString(), c.maxRuns()),
-        new Dtos.RetryDto(r.maxAttempts(), r.backoff().toString(), r.multiplier(), r.maxBackoff().toString()),
-        view.paused() ? "PAUSED" : "ACTIVE", view.nextFireTimes(), view.lastScheduled(), lastRun);
+        new Dtos.RetryDto(
+            r.maxAttempts(), r.backoff().toString(), r.multiplier(), r.maxBackoff().toString()),
+        view.paused() ? "PAUSED" : "ACTIVE",
+        view.nextFireTimes(),
+        view.lastScheduled(),
+        lastRun);
   }
 }

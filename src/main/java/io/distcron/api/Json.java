@@ -10,8 +10,8 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 
 /**
- * JSON in and out of the API. Pekko's mapper is lenient for the sake of rolling upgrades; the API is
- * strict, so a typo in a field name is an error rather than a silently ignored setting.
+ * JSON in and out of the API. Pekko's mapper is lenient for the sake of rolling upgrades; the API
+ * is strict, so a typo in a field name is an error rather than a silently ignored setting.
  */
 final class Json {
   private final ObjectMapper mapper;
@@ -26,7 +26,8 @@ final class Json {
   }
 
   <T> T read(String body, Class<T> type) {
-    if (body == null || body.isBlank()) throw ApiError.badRequest("body", "a JSON body is required");
+    if (body == null || body.isBlank())
+      throw ApiError.badRequest("body", "a JSON body is required");
     try {
       return mapper.readValue(body, type);
     } catch (UnrecognizedPropertyException e) {
@@ -35,7 +36,9 @@ final class Json {
       String field = path(e);
       throw ApiError.badRequest(
           field.isEmpty() ? "body" : field,
-          field.isEmpty() ? "the body must be a JSON object" : "field '" + field + "' has the wrong type");
+          field.isEmpty()
+              ? "the body must be a JSON object"
+              : "field '" + field + "' has the wrong type");
     } catch (JsonProcessingException e) {
       throw ApiError.badRequest("body", "malformed JSON: " + e.getOriginalMessage());
     }

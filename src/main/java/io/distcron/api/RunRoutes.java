@@ -19,7 +19,10 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
-/** {@code /api/v1/runs}: reads of the run store, live output, and kill (which the run's job decides). */
+/**
+ * {@code /api/v1/runs}: reads of the run store, live output, and kill (which the run's job
+ * decides).
+ */
 final class RunRoutes {
   private static final Duration FOLLOW_POLL = Duration.ofMillis(300);
 
@@ -76,7 +79,8 @@ final class RunRoutes {
                     HttpResponse.create()
                         .withEntity(
                             ContentTypes.TEXT_PLAIN_UTF8,
-                            out.orElseThrow(() -> ApiError.notFound("run '" + id + "' not found")))));
+                            out.orElseThrow(
+                                () -> ApiError.notFound("run '" + id + "' not found")))));
   }
 
   private Route kill(String id) {
@@ -87,7 +91,8 @@ final class RunRoutes {
                 found -> {
                   RunRecord run = existing(found, id);
                   if (run.status().isTerminal()) {
-                    throw new ApiError(409, null, "run " + id + " has already finished: " + run.status());
+                    throw new ApiError(
+                        409, null, "run " + id + " has already finished: " + run.status());
                   }
                   return jobs.kill(run.job(), id);
                 })
@@ -97,14 +102,17 @@ final class RunRoutes {
                     return json.response(202, new Dtos.Killing(k.runId()));
                   }
                   String why =
-                      reply instanceof JobEntity.Rejected r ? r.message() : "the run cannot be killed";
+                      reply instanceof JobEntity.Rejected r
+                          ? r.message()
+                          : "the run cannot be killed";
                   throw new ApiError(409, null, why);
                 }));
   }
 
   /**
-   * Streams a run's output as chunked text while it runs: polls the stored chunks and ends once the run
-   * has finished and every chunk written before that has gone out. A finished run answers at once.
+   * Streams a run's output as chunked text while it runs: polls the stored chunks and ends once the
+   * run has finished and every chunk written before that has gone out. A finished run answers at
+   * once.
    */
   private Route follow(String id) {
     return completeWithFuture(
@@ -134,7 +142,9 @@ final class RunRoutes {
         .mapMaterializedValue(c -> NotUsed.notUsed());
   }
 
-  /** The status is read before the chunks: a run seen finished has flushed all its chunks already. */
+  /**
+   * The status is read before the chunks: a run seen finished has flushed all its chunks already.
+   */
   private Poll poll(String id, AtomicInteger seen) {
     boolean finished = stores.runs().find(id).map(r -> r.status().isTerminal()).orElse(true);
     List<OutputChunk> chunks = stores.runs().outputAfter(id, seen.get());

@@ -51,7 +51,8 @@ public final class JournalCompactor {
                           Compacted.class,
                           c -> {
                             if (c.failure() != null) {
-                              ctx.getLog().warn("Journal compaction failed: {}", c.failure().toString());
+                              ctx.getLog()
+                                  .warn("Journal compaction failed: {}", c.failure().toString());
                             } else if (c.jobs() > 0) {
                               ctx.getLog().debug("Compacted the journal of {} jobs", c.jobs());
                             }

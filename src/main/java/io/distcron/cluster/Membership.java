@@ -12,8 +12,9 @@ public final class Membership {
   private Membership() {}
 
   /**
-   * Seed nodes configured: Pekko joins them (the first seed forms the cluster). None: with bootstrap on
-   * (Kubernetes) Cluster Bootstrap finds the others; otherwise the node forms a cluster of one.
+   * Seed nodes configured: Pekko joins them (the first seed forms the cluster). None: with
+   * bootstrap on (Kubernetes) Cluster Bootstrap finds the others; otherwise the node forms a
+   * cluster of one.
    */
   public static void join(ActorSystem<?> system) {
     var config = system.settings().config();

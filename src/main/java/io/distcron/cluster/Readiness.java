@@ -10,9 +10,10 @@ import javax.sql.DataSource;
 import org.apache.pekko.actor.ActorSystem;
 
 /**
- * The node's own part of {@code /ready} (Pekko Management adds "member is Up"): the node has started its
- * job sharding and API, and the database answers. Pekko Management builds this check by reflection from
- * the actor system alone, so the node registers what the check needs here when it starts.
+ * The node's own part of {@code /ready} (Pekko Management adds "member is Up"): the node has
+ * started its job sharding and API, and the database answers. Pekko Management builds this check by
+ * reflection from the actor system alone, so the node registers what the check needs here when it
+ * starts.
  */
 public final class Readiness implements Supplier<CompletionStage<Boolean>> {
   private static final Map<ActorSystem, DataSource> STARTED = new ConcurrentHashMap<>();

@@ -26,11 +26,11 @@ import org.apache.pekko.cluster.typed.Subscribe;
 /**
  * The cluster singleton that looks after runs as a whole.
  *
- * <p>When a member is removed, the runs that were PENDING or RUNNING on it are reported to their jobs as
- * lost, so the jobs' retry policies apply; on start and with every sweep it does the same for runs on any
- * node that is no longer a member (a removal it missed while it moved). On a timer it deletes finished
- * runs older than the maximum age and beyond the newest N of each job, with their output. One node does
- * this, so nodes do not race each other over the same rows.
+ * <p>When a member is removed, the runs that were PENDING or RUNNING on it are reported to their
+ * jobs as lost, so the jobs' retry policies apply; on start and with every sweep it does the same
+ * for runs on any node that is no longer a member (a removal it missed while it moved). On a timer
+ * it deletes finished runs older than the maximum age and beyond the newest N of each job, with
+ * their output. One node does this, so nodes do not race each other over the same rows.
  */
 public final class RunReaper {
   private RunReaper() {}
@@ -45,7 +45,8 @@ public final class RunReaper {
 
   private record Orphans(List<RunRecord> runs, Throwable failure) implements Command {}
 
-  public static void init(ActorSystem<?> system, DistcronSettings settings, Clock clock, Stores stores) {
+  public static void init(
+      ActorSystem<?> system, DistcronSettings settings, Clock clock, Stores stores) {
     ClusterSingleton.get(system)
         .init(
             SingletonActor.of(
@@ -54,7 +55,8 @@ public final class RunReaper {
                 "run-reaper"));
   }
 
-  static Behavior<Command> create(DistcronSettings.Retention retention, Clock clock, Stores stores) {
+  static Behavior<Command> create(
+      DistcronSettings.Retention retention, Clock clock, Stores stores) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -75,7 +77,8 @@ public final class RunReaper {
                           r -> {
                             String node =
                                 ExecutorDirectory.nodeOf(r.event().member().address(), "local");
-                            ctx.getLog().info("Member {} removed: its unfinished runs are lost", node);
+                            ctx.getLog()
+                                .info("Member {} removed: its unfinished runs are lost", node);
                             findOrphans(ctx, stores, node);
                             return Behaviors.same();
                           })

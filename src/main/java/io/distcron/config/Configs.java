@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a node's configuration. Overrides are layered before substitutions are resolved, so a test that
- * sets {@code distcron.db.url} also moves the journal; a PostgreSQL URL switches the journal's profile.
+ * Builds a node's configuration. Overrides are layered before substitutions are resolved, so a test
+ * that sets {@code distcron.db.url} also moves the journal; a PostgreSQL URL switches the journal's
+ * profile.
  */
 public final class Configs {
   /** Every node's actor system has this name: it is part of every cluster address. */
@@ -41,7 +42,9 @@ public final class Configs {
     }
     String seeds = env.get("DISTCRON_SEED_NODES");
     if (seeds != null && !seeds.isBlank() && !overrides.containsKey("pekko.cluster.seed-nodes")) {
-      app = ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", seedNodes(seeds))).withFallback(app);
+      app =
+          ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", seedNodes(seeds)))
+              .withFallback(app);
     }
     return layered(overrides, app);
   }
@@ -62,7 +65,8 @@ public final class Configs {
             .withFallback(app)
             .withFallback(ConfigFactory.defaultReference())
             .resolve();
-    // The shutdown phase that drains the executor must outlast the drain grace, or Pekko cuts it short.
+    // The shutdown phase that drains the executor must outlast the drain grace, or Pekko cuts it
+    // short.
     long drainMillis = config.getDuration("distcron.executor.drain-grace").toMillis();
     Map<String, Object> derived = new HashMap<>();
     derived.put(

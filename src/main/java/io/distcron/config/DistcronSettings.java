@@ -30,7 +30,10 @@ public record DistcronSettings(
       Duration ackTimeout,
       Duration reportRetry) {}
 
-  /** Jobs snapshot every {@code snapshotEvery} events; the events and snapshots before are compacted. */
+  /**
+   * Jobs snapshot every {@code snapshotEvery} events; the events and snapshots before are
+   * compacted.
+   */
   public record Journal(int snapshotEvery, Duration compactInterval) {}
 
   public record Retention(int maxRunsPerJob, Duration maxAge, Duration interval) {}

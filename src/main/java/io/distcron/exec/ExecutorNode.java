@@ -15,8 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,14 +35,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 /**
  * Runs the executions handed to this node, one per node, registered with the Receptionist.
  *
- * <p>It owns the processes it started: it accepts a run while under capacity, records it as RUNNING and
- * then finished in the run store, and reports the outcome to the run's job entity until the entity
- * acknowledges, so a job recovering elsewhere still learns how its run ended. Blocking work (the process,
- * JDBC) runs on the blocking dispatcher and comes back as a message.
+ * <p>It owns the processes it started: it accepts a run while under capacity, records it as RUNNING
+ * and then finished in the run store, and reports the outcome to the run's job entity until the
+ * entity acknowledges, so a job recovering elsewhere still learns how its run ended. Blocking work
+ * (the process, JDBC) runs on the blocking dispatcher and comes back as a message.
  */
 public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
 
-  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "distcron-executor");
+  public static final ServiceKey<Command> KEY =
+      ServiceKey.create(Command.class, "distcron-executor");
   private static final String RESEND = "resend";
 
   public sealed interface Command extends CborSerializable {}
@@ -64,14 +65,14 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   public record Kill(String runId) implements Command {}
 
   /**
-   * Coordinated shutdown, first step: refuse new runs, leave the Receptionist, and answer once every run
-   * in progress has ended and its outcome is acknowledged.
+   * Coordinated shutdown, first step: refuse new runs, leave the Receptionist, and answer once
+   * every run in progress has ended and its outcome is acknowledged.
    */
   public record Drain(ActorRef<Done> replyTo) implements Command {}
 
   /**
-   * Coordinated shutdown, when the grace is over: the runs still going are reported LOST (their jobs
-   * retry them elsewhere) and killed; answers once the jobs have the reports.
+   * Coordinated shutdown, when the grace is over: the runs still going are reported LOST (their
+   * jobs retry them elsewhere) and killed; answers once the jobs have the reports.
    */
   public record Abandon(ActorRef<Done> replyTo) implements Command {}
 
@@ -116,16 +117,22 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   private final ShellRunner runner;
   private final HttpRunner httpRunner;
   private final AtomicInteger inProgress;
+
   /** Accepted and not yet ended; touched by the actor only. */
   private final Set<String> active = new HashSet<>();
+
   /** Accepted runs, for reporting them lost if the node must go before they end. */
   private final Map<String, Run> runOf = new HashMap<>();
+
   /** Reported LOST at shutdown: their own end, if it still comes, changes nothing. */
   private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+
   /** Who waits for the drain to finish; null while the node takes runs. */
   private ActorRef<Done> draining;
+
   /** Started processes, written by the blocking task, read by the actor to kill. */
   private final Map<String, Execution> executions = new ConcurrentHashMap<>();
+
   private final Set<String> killRequested = ConcurrentHashMap.newKeySet();
   private final Map<String, Report> reports = new HashMap<>();
   private final ClusterSharding sharding;
@@ -176,14 +183,20 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     }
     if (inProgress.get() >= settings.capacity()) {
       run.replyTo()
-          .tell(new Refused(run.runId(), node + " is at capacity (" + settings.capacity() + " runs)"));
+          .tell(
+              new Refused(
+                  run.runId(), node + " is at capacity (" + settings.capacity() + " runs)"));
       return this;
     }
     inProgress.incrementAndGet();
     getContext()
         .getLog()
-        .info("Run {} of job {} starting (tick {}, attempt {})", run.runId(), run.job(),
-            run.scheduledAt(), run.attempt());
+        .info(
+            "Run {} of job {} starting (tick {}, attempt {})",
+            run.runId(),
+            run.job(),
+            run.scheduledAt(),
+            run.attempt());
     active.add(run.runId());
     runOf.put(run.runId(), run);
     run.replyTo().tell(new Accepted(run.runId()));
@@ -200,8 +213,19 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     Instant started = clock.instant();
     stores.write(
         new RunRecord(
-            run.runId(), run.job(), run.scheduledAt(), null, started, null, node, run.attempt(),
-            run.reason(), RunStatus.RUNNING, null, null, null));
+            run.runId(),
+            run.job(),
+            run.scheduledAt(),
+            null,
+            started,
+            null,
+            node,
+            run.attempt(),
+            run.reason(),
+            RunStatus.RUNNING,
+            null,
+            null,
+            null));
     OutputSink sink =
         new OutputSink(run.runId(), stores.runs(), stores.blocking(), settings.liveOutputBytes());
     Result result;
@@ -217,8 +241,18 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     if (abandoned.contains(run.runId())) return RunStatus.LOST;
     stores.write(
         new RunRecord(
-            run.runId(), run.job(), run.scheduledAt(), null, started, clock.instant(), node,
-            run.attempt(), run.reason(), result.status(), result.exitCode(), result.message(),
+            run.runId(),
+            run.job(),
+            run.scheduledAt(),
+            null,
+            started,
+            clock.instant(),
+            node,
+            run.attempt(),
+            run.reason(),
+            result.status(),
+            result.exitCode(),
+            result.message(),
             result.outputTail()));
     return result.status();
   }
@@ -241,7 +275,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     try {
       return execution.await(Duration.ofSeconds(run.timeoutSeconds()));
     } catch (InterruptedException e) {
-      // Only a node going down interrupts the blocking pool: stop the process rather than orphan it.
+      // Only a node going down interrupts the blocking pool: stop the process rather than orphan
+      // it.
       execution.kill();
       Thread.currentThread().interrupt();
       return new Result(RunStatus.LOST, null, "", "node shut down during the run");
@@ -259,7 +294,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   }
 
   private Behavior<Command> onIsRunning(IsRunning q) {
-    q.replyTo().tell(new Running(q.runId(), active.contains(q.runId()) || reports.containsKey(q.runId())));
+    q.replyTo()
+        .tell(new Running(q.runId(), active.contains(q.runId()) || reports.containsKey(q.runId())));
     return this;
   }
 
@@ -280,7 +316,10 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   private Behavior<Command> onDrain(Drain d) {
     if (draining == null) {
       getContext().getLog().info("Draining: {} runs in progress", active.size());
-      getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
+      getContext()
+          .getSystem()
+          .receptionist()
+          .tell(Receptionist.deregister(KEY, getContext().getSelf()));
     }
     draining = d.replyTo();
     return drained();
@@ -298,11 +337,24 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     for (String runId : Set.copyOf(active)) {
       abandoned.add(runId);
       Run run = runOf.remove(runId);
-      getContext().getLog().warn("Run {} of job {} still going at shutdown: reported LOST", runId, run.job());
+      getContext()
+          .getLog()
+          .warn("Run {} of job {} still going at shutdown: reported LOST", runId, run.job());
       stores.write(
           new RunRecord(
-              runId, run.job(), run.scheduledAt(), null, null, now, node, run.attempt(), run.reason(),
-              RunStatus.LOST, null, "node " + node + " shut down before the run finished", null));
+              runId,
+              run.job(),
+              run.scheduledAt(),
+              null,
+              null,
+              now,
+              node,
+              run.attempt(),
+              run.reason(),
+              RunStatus.LOST,
+              null,
+              "node " + node + " shut down before the run finished",
+              null));
       reports.put(runId, new Report(run.job(), RunStatus.LOST));
       report(runId, reports.get(runId));
       Execution execution = executions.get(runId);
@@ -329,7 +381,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
         .pipeToSelf(
             sharding
                 .entityRefFor(JobEntity.ENTITY_KEY, r.job())
-                .<Done>ask(replyTo -> new JobEntity.RunEnded(runId, r.status(), replyTo), askTimeout),
+                .<Done>ask(
+                    replyTo -> new JobEntity.RunEnded(runId, r.status(), replyTo), askTimeout),
             (done, err) -> new Reported(runId, err == null));
   }
 }

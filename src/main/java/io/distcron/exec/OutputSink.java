@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends a running run's output to the run store in chunks, a few times a second, so followers see it
- * live and a node crash keeps what was produced. It stores at most {@code maxBytes}; the final output tail
- * is recorded with the run either way.
+ * Appends a running run's output to the run store in chunks, a few times a second, so followers see
+ * it live and a node crash keeps what was produced. It stores at most {@code maxBytes}; the final
+ * output tail is recorded with the run either way.
  */
 final class OutputSink implements Consumer<String> {
   private static final Logger log = LoggerFactory.getLogger(OutputSink.class);

@@ -22,8 +22,8 @@ public sealed interface Action {
   }
 
   /**
-   * An HTTP request. {@code expectStatus} empty means any 2xx; {@code timeoutSeconds} null means the job's
-   * timeout.
+   * An HTTP request. {@code expectStatus} empty means any 2xx; {@code timeoutSeconds} null means
+   * the job's timeout.
    */
   record Http(
       String method,

@@ -5,13 +5,13 @@ import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.metrics.NodeMetrics;
 import io.distcron.placement.Placement;
+import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.CronSchedule;
+import io.distcron.schedule.OverlapPolicy;
 import io.distcron.store.RunReason;
 import io.distcron.store.RunRecord;
 import io.distcron.store.RunStatus;
 import io.distcron.store.Stores;
-import io.distcron.schedule.CatchUpPolicy;
-import io.distcron.schedule.OverlapPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,27 +48,33 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * One job: its definition and its schedule, sharded by job name and event-sourced.
  *
- * <p>It keeps one timer, armed for the next tick. A tick is persisted as {@link RunFired} before the run is
- * handed to an executor, and the persisted high-water mark ({@link JobState#lastScheduled()}) is what keeps
- * a tick from firing twice across restarts. Talks to: the API (through {@link JobsClient}), executor nodes
- * (it sends them runs; they report the outcome back until acknowledged), the run store and job index.
+ * <p>It keeps one timer, armed for the next tick. A tick is persisted as {@link RunFired} before
+ * the run is handed to an executor, and the persisted high-water mark ({@link
+ * JobState#lastScheduled()}) is what keeps a tick from firing twice across restarts. Talks to: the
+ * API (through {@link JobsClient}), executor nodes (it sends them runs; they report the outcome
+ * back until acknowledged), the run store and job index.
  */
 public final class JobEntity
     extends EventSourcedBehaviorWithEnforcedReplies<JobEntity.Command, JobEntity.Event, JobState> {
 
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Job");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "Job");
   private static final String TICK = "tick";
   private static final String PROBE = "probe";
   private static final String QUEUE = "queue";
   private static final String PASSIVATE = "passivate";
+
   /** At most this many missed ticks are decided one by one on a recovery. */
   private static final int MAX_MISSED = 5000;
+
   private static final int PREVIEW = 5;
+
   /**
    * Pekko's scheduler refuses delays over about 248 days (the entity would crash on it): a tick
    * further away is reached by waking up on the way and arming again.
    */
   private static final Duration MAX_TIMER = Duration.ofDays(1);
+
   /**
    * Run records a recovery writes again (see {@link #replayed}): those of the newest events. A
    * record is written within milliseconds of its event unless the database is struggling; and a
@@ -101,7 +107,8 @@ public final class JobEntity
   public record KillRun(String runId, ActorRef<Reply> replyTo) implements Command {}
 
   /** From the executor that ran it, re-sent until acknowledged. */
-  public record RunEnded(String runId, RunStatus status, ActorRef<Done> replyTo) implements Command {}
+  public record RunEnded(String runId, RunStatus status, ActorRef<Done> replyTo)
+      implements Command {}
 
   /** From the cluster singleton: the node this run was on has left the cluster. */
   public record ExecutorLost(String runId, String node) implements Command {}
@@ -192,9 +199,7 @@ public final class JobEntity
   public static void init(ActorSystem<?> system, Deps deps) {
     ClusterSharding.get(system)
         .init(
-            Entity.of(
-                    ENTITY_KEY,
-                    ctx -> create(ctx.getEntityId(), deps, ctx.getShard()))
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), deps, ctx.getShard()))
                 .withRole("scheduler"));
   }
 
@@ -212,8 +217,10 @@ public final class JobEntity
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final NodeMetrics metrics;
+
   /** Executors each undispatched run has been offered to; in memory only, a restart re-probes. */
   private final Map<String, Set<String>> tried = new HashMap<>();
+
   /**
    * False from a recovery until its catch-up has run. A tick that came while a journal write was
    * failing (the entity then restarts with backoff) is delivered after the recovery, ahead of the
@@ -221,8 +228,10 @@ public final class JobEntity
    * written, would skip it as "previous run still active". The catch-up decides it instead.
    */
   private boolean caughtUp = true;
+
   private JobSpec parsedFor;
   private CronSchedule parsed;
+
   /**
    * Whether the recovery replayed a change of the definition, whose job index write the previous
    * incarnation may not have made; one covered by the snapshot was written (or logged as failed)
@@ -341,7 +350,8 @@ public final class JobEntity
   private ReplyEffect<Event, JobState> onCreate(JobState state, Create cmd) {
     if (state.exists()) {
       return Effect()
-          .reply(cmd.replyTo(), new Rejected(Problem.CONFLICT, "job '" + name + "' already exists"));
+          .reply(
+              cmd.replyTo(), new Rejected(Problem.CONFLICT, "job '" + name + "' already exists"));
     }
     return define(cmd.spec(), cmd.replyTo());
   }
@@ -410,15 +420,26 @@ public final class JobEntity
                       .map(
                           q ->
                               new RunRecord(
-                                  q.runId(), name, q.scheduledAt(), null, null, clock.instant(), null,
-                                  q.attempt(), q.reason(), RunStatus.KILLED, null,
-                                  "job deleted before the run started", null))
+                                  q.runId(),
+                                  name,
+                                  q.scheduledAt(),
+                                  null,
+                                  null,
+                                  clock.instant(),
+                                  null,
+                                  q.attempt(),
+                                  q.reason(),
+                                  RunStatus.KILLED,
+                                  null,
+                                  "job deleted before the run started",
+                                  null))
                       .toList());
               deps.stores()
                   .async(() -> deps.stores().jobs().delete(name))
                   .whenComplete(
                       (ok, err) -> {
-                        if (err != null) ctx.getLog().warn("Job index delete of {} failed", name, err);
+                        if (err != null)
+                          ctx.getLog().warn("Job index delete of {} failed", name, err);
                         cmd.replyTo().tell(new Removed());
                       });
               passivate();
@@ -523,8 +544,19 @@ public final class JobEntity
   /** {@code decidedAt}: when the skip was decided, its run's fired and finished time. */
   private RunRecord skippedRecord(Instant tick, String reason, Instant decidedAt) {
     return new RunRecord(
-        skippedRunId(name, tick), name, tick, decidedAt, null, decidedAt, null, 1,
-        RunReason.SCHEDULE, RunStatus.SKIPPED, null, reason, null);
+        skippedRunId(name, tick),
+        name,
+        tick,
+        decidedAt,
+        null,
+        decidedAt,
+        null,
+        1,
+        RunReason.SCHEDULE,
+        RunStatus.SKIPPED,
+        null,
+        reason,
+        null);
   }
 
   /** A skipped tick's run id is derived from the tick, so the event need not carry it. */
@@ -534,7 +566,8 @@ public final class JobEntity
 
   private ReplyEffect<Event, JobState> onTrigger(JobState state, Trigger cmd) {
     if (!state.exists()) return notFound(cmd.replyTo());
-    // A manual run always starts, paused or not and whatever the overlap policy, as an operator asked.
+    // A manual run always starts, paused or not and whatever the overlap policy, as an operator
+    // asked.
     String runId = newRunId();
     return fire(state, runId, clock.instant(), RunReason.MANUAL, 1)
         .thenReply(cmd.replyTo(), s -> new Triggered(runId));
@@ -560,7 +593,9 @@ public final class JobEntity
         .thenNoReply();
   }
 
-  /** Persists the decision to run, then hands the run over: the order is the at-most-once guarantee. */
+  /**
+   * Persists the decision to run, then hands the run over: the order is the at-most-once guarantee.
+   */
   private EffectBuilder<Event, JobState> fire(
       JobState state, String runId, Instant scheduledAt, RunReason reason, int attempt) {
     Instant now = clock.instant();
@@ -587,7 +622,8 @@ public final class JobEntity
               metrics.journalWrite(Duration.ofNanos(System.nanoTime() - persistStart));
               write(ended(record, node, null, RunStatus.PENDING, null));
               if (node == null) {
-                ctx.getSelf().tell(new Dispatched(runId, null, false, "no executor node available"));
+                ctx.getSelf()
+                    .tell(new Dispatched(runId, null, false, "no executor node available"));
               } else {
                 dispatch(s, runId, node);
               }
@@ -620,8 +656,10 @@ public final class JobEntity
                 replyTo),
         (ack, err) -> {
           if (ack instanceof ExecutorNode.Accepted) return new Dispatched(runId, node, true, null);
-          if (ack instanceof ExecutorNode.Refused r) return new Dispatched(runId, node, false, r.why());
-          return new Dispatched(runId, node, false, "no answer from " + node + " within " + timeout);
+          if (ack instanceof ExecutorNode.Refused r)
+            return new Dispatched(runId, node, false, r.why());
+          return new Dispatched(
+              runId, node, false, "no answer from " + node + " within " + timeout);
         });
   }
 
@@ -654,9 +692,9 @@ public final class JobEntity
   }
 
   /**
-   * Ends a run and applies the retry policy: a FAILED, TIMED_OUT or LOST run is queued again as the next
-   * attempt of the same tick, after the backoff. {@code message} non-null means this entity writes the
-   * run's final record (the executor writes its own).
+   * Ends a run and applies the retry policy: a FAILED, TIMED_OUT or LOST run is queued again as the
+   * next attempt of the same tick, after the backoff. {@code message} non-null means this entity
+   * writes the run's final record (the executor writes its own).
    */
   private EffectBuilder<Event, JobState> finish(
       JobState state, String runId, RunStatus status, String message) {
@@ -681,8 +719,19 @@ public final class JobEntity
         message == null
             ? null
             : new RunRecord(
-                runId, name, scheduledAt, null, null, clock.instant(), null, attempt, reason, status,
-                null, message, null);
+                runId,
+                name,
+                scheduledAt,
+                null,
+                null,
+                clock.instant(),
+                null,
+                attempt,
+                reason,
+                status,
+                null,
+                message,
+                null);
     return Effect()
         .persist(events)
         .thenRun(
@@ -714,7 +763,9 @@ public final class JobEntity
           .thenReply(cmd.replyTo(), s -> new Killing(cmd.runId()));
     }
     return Effect()
-        .reply(cmd.replyTo(), new Rejected(Problem.CONFLICT, "run " + cmd.runId() + " has already finished"));
+        .reply(
+            cmd.replyTo(),
+            new Rejected(Problem.CONFLICT, "run " + cmd.runId() + " has already finished"));
   }
 
   private void killActive(JobState state) {
@@ -735,7 +786,8 @@ public final class JobEntity
     replayed = null;
     if (state.exists() && repair != null) writeAll(List.copyOf(repair.values()));
     if (!state.exists()) {
-      // A deleted job restarted by remember-entities has nothing to do; but a create may be on its way
+      // A deleted job restarted by remember-entities has nothing to do; but a create may be on its
+      // way
       // (it is what restarted it), so it goes only if it is still deleted a little later.
       if (lastSequenceNumber(ctx) > 0) {
         timers.startSingleTimer(PASSIVATE, new PassivateIfDeleted(), deps.settings().askTimeout());
@@ -786,7 +838,10 @@ public final class JobEntity
           records.add(
               ended(
                   RunRecord.fired(runId, name, d.tick(), now, 1, RunReason.CATCHUP),
-                  self, now, RunStatus.SUCCEEDED, null));
+                  self,
+                  now,
+                  RunStatus.SUCCEEDED,
+                  null));
         } else {
           events.add(new RunQueued(runId, d.tick(), RunReason.CATCHUP, 1, now));
           records.add(RunRecord.fired(runId, name, d.tick(), null, 1, RunReason.CATCHUP));
@@ -800,8 +855,12 @@ public final class JobEntity
           events.add(new TicksSkipped(ticks, reason));
           records.addAll(skippedRecords(ticks, reason));
         });
-    ctx.getLog().info("Job {} missed {} ticks: {} to run, the rest skipped", name, missed.size(),
-        plan.stream().filter(CatchUpPolicy.Decision::fires).count());
+    ctx.getLog()
+        .info(
+            "Job {} missed {} ticks: {} to run, the rest skipped",
+            name,
+            missed.size(),
+            plan.stream().filter(CatchUpPolicy.Decision::fires).count());
     return Effect()
         .persist(events)
         .thenRun(
@@ -965,7 +1024,18 @@ public final class JobEntity
   private static RunRecord ended(
       RunRecord r, String node, Instant at, RunStatus status, String message) {
     return new RunRecord(
-        r.id(), r.job(), r.scheduledAt(), r.firedAt(), at, at, node, r.attempt(), r.reason(),
-        status, null, message, null);
+        r.id(),
+        r.job(),
+        r.scheduledAt(),
+        r.firedAt(),
+        at,
+        at,
+        node,
+        r.attempt(),
+        r.reason(),
+        status,
+        null,
+        message,
+        null);
   }
 }

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A validated job definition: what the entity persists. Built from the API's request by {@code JobSpecs}.
- * Policies left null (as in events written before they existed) take their defaults.
+ * A validated job definition: what the entity persists. Built from the API's request by {@code
+ * JobSpecs}. Policies left null (as in events written before they existed) take their defaults.
  */
 public record JobSpec(
     String name,

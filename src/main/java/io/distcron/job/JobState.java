@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A job's write-side state. {@code lastScheduled} is the persisted high-water mark: a scheduled tick at or
- * before it has been decided already (fired, queued or skipped) and is never decided again. Defining or
- * resuming a job moves it to that moment, since ticks before it are not owed.
+ * A job's write-side state. {@code lastScheduled} is the persisted high-water mark: a scheduled
+ * tick at or before it has been decided already (fired, queued or skipped) and is never decided
+ * again. Defining or resuming a job moves it to that moment, since ticks before it are not owed.
  *
  * @param spec null while the job does not exist (never defined, or deleted)
  * @param active runs handed to an executor (or done in place) and not yet finished, by run id
@@ -27,7 +27,9 @@ public record JobState(
     List<QueuedRun> queued)
     implements CborSerializable {
 
-  /** A run in flight; {@code node} is the executor it was handed to (null for runs done in place). */
+  /**
+   * A run in flight; {@code node} is the executor it was handed to (null for runs done in place).
+   */
   public record ActiveRun(Instant scheduledAt, int attempt, RunReason reason, String node)
       implements CborSerializable {}
 
@@ -71,10 +73,12 @@ public record JobState(
     if (event instanceof JobEntity.Defined d) return with(d.spec(), paused).marked(d.at());
     if (event instanceof JobEntity.Paused) return with(spec, true);
     if (event instanceof JobEntity.Resumed r) return with(spec, false).marked(r.at());
-    if (event instanceof JobEntity.Deleted) return new JobState(null, false, lastScheduled, Map.of(), List.of());
+    if (event instanceof JobEntity.Deleted)
+      return new JobState(null, false, lastScheduled, Map.of(), List.of());
     if (event instanceof JobEntity.RunFired f) return fired(f);
     if (event instanceof JobEntity.RunQueued q) return queued(q);
-    if (event instanceof JobEntity.TicksSkipped s) return marked(s.ticks().get(s.ticks().size() - 1));
+    if (event instanceof JobEntity.TicksSkipped s)
+      return marked(s.ticks().get(s.ticks().size() - 1));
     if (event instanceof JobEntity.RunRedirected r) return redirected(r);
     if (event instanceof JobEntity.RunFinished f) return finished(f.runId());
     throw new IllegalArgumentException("unknown event " + event);
@@ -106,7 +110,8 @@ public record JobState(
 
   private JobState queued(JobEntity.RunQueued q) {
     List<QueuedRun> nextQueued = new ArrayList<>(queued);
-    nextQueued.add(new QueuedRun(q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.notBefore()));
+    nextQueued.add(
+        new QueuedRun(q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.notBefore()));
     JobState next = new JobState(spec, paused, lastScheduled, active, nextQueued);
     return ticks(q.reason()) ? next.marked(q.scheduledAt()) : next;
   }

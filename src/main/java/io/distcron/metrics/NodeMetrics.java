@@ -18,15 +18,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.ActorSystem;
 
 /**
- * One node's Prometheus metrics, served at {@code /metrics} on the management port. Parts of the node
- * find it by their actor system ({@link #of}); a system without one (unit tests) records into a registry
- * nobody reads.
+ * One node's Prometheus metrics, served at {@code /metrics} on the management port. Parts of the
+ * node find it by their actor system ({@link #of}); a system without one (unit tests) records into
+ * a registry nobody reads.
  */
 public final class NodeMetrics {
   private static final Map<ActorSystem, NodeMetrics> BY_SYSTEM = new ConcurrentHashMap<>();
   private static final NodeMetrics UNREGISTERED = new NodeMetrics();
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer lateness;
   private final Timer journalWrite;
   private final Counter skipped;
@@ -53,7 +54,8 @@ public final class NodeMetrics {
             .description("Job entities started from the journal: restarts, failovers, rebalances")
             .register(registry);
     lost = Counter.builder("distcron_runs_lost").register(registry);
-    Gauge.builder("distcron_runs_in_progress", runsInProgress, AtomicInteger::get).register(registry);
+    Gauge.builder("distcron_runs_in_progress", runsInProgress, AtomicInteger::get)
+        .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

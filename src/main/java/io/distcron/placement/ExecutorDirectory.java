@@ -13,7 +13,10 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 public final class ExecutorDirectory {
   private ExecutorDirectory() {}
 
-  /** {@code local} is this node's own executor (or null): known at once, before the Receptionist says so. */
+  /**
+   * {@code local} is this node's own executor (or null): known at once, before the Receptionist
+   * says so.
+   */
   public static Behavior<Receptionist.Listing> create(
       Placement placement, ActorRef<ExecutorNode.Command> local) {
     return Behaviors.setup(
@@ -25,7 +28,8 @@ public final class ExecutorDirectory {
           return Behaviors.receiveMessage(
               listing -> {
                 Map<String, ActorRef<ExecutorNode.Command>> byNode = new HashMap<>();
-                for (ActorRef<ExecutorNode.Command> ref : listing.getServiceInstances(ExecutorNode.KEY)) {
+                for (ActorRef<ExecutorNode.Command> ref :
+                    listing.getServiceInstances(ExecutorNode.KEY)) {
                   byNode.put(nodeOf(ref.path().address(), placement.selfNode()), ref);
                 }
                 if (local != null) byNode.putIfAbsent(placement.selfNode(), local);

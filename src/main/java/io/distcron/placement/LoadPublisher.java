@@ -14,8 +14,8 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /**
- * Publishes this node's load through Distributed Data about once a second (executor nodes only), and
- * keeps {@link Placement}'s view of every node's load up to date (every node). Without
+ * Publishes this node's load through Distributed Data about once a second (executor nodes only),
+ * and keeps {@link Placement}'s view of every node's load up to date (every node). Without
  * pekko-cluster-metrics, CPU load comes from the JDK.
  */
 public final class LoadPublisher {
@@ -55,7 +55,10 @@ public final class LoadPublisher {
                                   Publish.class,
                                   p -> {
                                     NodeLoad load =
-                                        new NodeLoad(inProgress.get(), capacity, Math.max(0, os.getCpuLoad()));
+                                        new NodeLoad(
+                                            inProgress.get(),
+                                            capacity,
+                                            Math.max(0, os.getCpuLoad()));
                                     replicator.askUpdate(
                                         replyTo ->
                                             new Replicator.Update<>(
@@ -70,7 +73,9 @@ public final class LoadPublisher {
                               .onMessage(
                                   Changed.class,
                                   c -> {
-                                    if (c.response() instanceof Replicator.Changed<LWWMap<String, NodeLoad>> changed) {
+                                    if (c.response()
+                                        instanceof
+                                        Replicator.Changed<LWWMap<String, NodeLoad>> changed) {
                                       placement.loads(changed.get(KEY).getEntries());
                                     }
                                     return Behaviors.same();

@@ -2,7 +2,10 @@ package io.distcron.placement;
 
 import io.distcron.CborSerializable;
 
-/** What an executor node says about itself: runs in progress, how many it takes, the machine's CPU load. */
+/**
+ * What an executor node says about itself: runs in progress, how many it takes, the machine's CPU
+ * load.
+ */
 public record NodeLoad(int running, int capacity, double cpuLoad) implements CborSerializable {
 
   public boolean full() {

@@ -13,17 +13,18 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * This node's view of the executors in the cluster and their load. Written by the actors that watch the
- * Receptionist and Distributed Data, read by job entities at fire time; both maps are swapped whole, so
- * readers never lock.
+ * This node's view of the executors in the cluster and their load. Written by the actors that watch
+ * the Receptionist and Distributed Data, read by job entities at fire time; both maps are swapped
+ * whole, so readers never lock.
  */
 public final class Placement {
   private final String selfNode;
   private volatile Map<String, ActorRef<ExecutorNode.Command>> executors = Map.of();
   private volatile Map<String, NodeLoad> loads = Map.of();
+
   /**
-   * Runs this node handed out since the last load figures arrived: without it, every job firing in the
-   * same second would pick the same least-loaded node from a figure up to a second old.
+   * Runs this node handed out since the last load figures arrived: without it, every job firing in
+   * the same second would pick the same least-loaded node from a figure up to a second old.
    */
   private final Map<String, AtomicInteger> sentSinceLoads = new ConcurrentHashMap<>();
 
@@ -44,7 +45,9 @@ public final class Placement {
     sentSinceLoads.clear();
   }
 
-  /** A run was handed to {@code node}: count it until the node's next published load includes it. */
+  /**
+   * A run was handed to {@code node}: count it until the node's next published load includes it.
+   */
   public void sent(String node) {
     sentSinceLoads.computeIfAbsent(node, n -> new AtomicInteger()).incrementAndGet();
   }

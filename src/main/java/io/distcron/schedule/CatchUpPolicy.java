@@ -6,14 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What happens to the ticks a job missed while it was not running (node restart, failover, a database
- * outage). Every missed tick gets a decision, so none is lost silently: fired with reason CATCHUP, or
- * recorded as a SKIPPED run that says why.
+ * What happens to the ticks a job missed while it was not running (node restart, failover, a
+ * database outage). Every missed tick gets a decision, so none is lost silently: fired with reason
+ * CATCHUP, or recorded as a SKIPPED run that says why.
  *
  * <p>{@code ALL} fires the missed ticks inside {@code window}, oldest first; if there are more than
- * {@code maxRuns}, the newest {@code maxRuns} fire and the older ones are skipped — the most recent work is
- * the most likely still to matter. {@code LATEST} fires only the newest tick in the window. {@code NONE}
- * skips them all.
+ * {@code maxRuns}, the newest {@code maxRuns} fire and the older ones are skipped — the most recent
+ * work is the most likely still to matter. {@code LATEST} fires only the newest tick in the window.
+ * {@code NONE} skips them all.
  */
 public record CatchUpPolicy(Mode policy, Duration window, int maxRuns) {
 

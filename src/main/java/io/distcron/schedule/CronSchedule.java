@@ -76,9 +76,9 @@ public final class CronSchedule {
   private static final String EVERY = "@every ";
 
   /**
-   * Parsed schedules by zone and expression, shared: jobs with one schedule then share one instance,
-   * and its memo answers most of their next-tick questions (thousands of per-second jobs all ask
-   * for the tick after the same second).
+   * Parsed schedules by zone and expression, shared: jobs with one schedule then share one
+   * instance, and its memo answers most of their next-tick questions (thousands of per-second jobs
+   * all ask for the tick after the same second).
    */
   private static final Map<String, CronSchedule> PARSED = new ConcurrentHashMap<>();
 

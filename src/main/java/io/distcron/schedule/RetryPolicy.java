@@ -3,10 +3,12 @@ package io.distcron.schedule;
 import java.time.Duration;
 
 /**
- * Retries of a FAILED, TIMED_OUT or LOST run: {@code maxAttempts} counts the first run too, so 1 means no
- * retry. The wait before attempt n+1 is {@code backoff * multiplier^(n-1)}, at most {@code maxBackoff}.
+ * Retries of a FAILED, TIMED_OUT or LOST run: {@code maxAttempts} counts the first run too, so 1
+ * means no retry. The wait before attempt n+1 is {@code backoff * multiplier^(n-1)}, at most {@code
+ * maxBackoff}.
  */
-public record RetryPolicy(int maxAttempts, Duration backoff, double multiplier, Duration maxBackoff) {
+public record RetryPolicy(
+    int maxAttempts, Duration backoff, double multiplier, Duration maxBackoff) {
 
   public static final RetryPolicy NONE =
       new RetryPolicy(1, Duration.ofSeconds(10), 2.0, Duration.ofMinutes(5));

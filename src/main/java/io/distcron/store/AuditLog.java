@@ -14,7 +14,14 @@ import javax.sql.DataSource;
 public final class AuditLog {
 
   public record Entry(
-      long id, Instant at, String actor, String role, String action, String job, int status, String remote) {}
+      long id,
+      Instant at,
+      String actor,
+      String role,
+      String action,
+      String job,
+      int status,
+      String remote) {}
 
   private final DataSource ds;
 

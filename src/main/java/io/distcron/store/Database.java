@@ -12,8 +12,8 @@ public final class Database {
   static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
   /**
-   * PostgreSQL's driver waits for a reply forever by default: when the database host goes silent
-   * (a network partition, a host that died without closing its sockets) a query in flight would hold
+   * PostgreSQL's driver waits for a reply forever by default: when the database host goes silent (a
+   * network partition, a host that died without closing its sockets) a query in flight would hold
    * its connection and its blocking thread until the kernel gives up on TCP, for many minutes. Any
    * query of this store ends well within this; a {@code socketTimeout} in the URL takes precedence.
    * The journal's pool gets the same in persistence-postgres.conf.

@@ -23,15 +23,20 @@ public final class JournalCompaction {
       "DELETE FROM event_journal WHERE persistence_id = ? AND sequence_number < ?";
   private static final String DELETE_SNAPSHOTS =
       "DELETE FROM snapshot WHERE persistence_id = ? AND sequence_number < ?";
+
   /** Jobs per transaction: bounds lock time. */
   private static final int BATCH = 500;
 
   private final DataSource ds;
   private final String persistenceIdPrefix;
+
   /** Per job, the snapshot it was last compacted to: an unchanged job costs no statement. */
   private final Map<String, Long> compactedTo = new HashMap<>();
 
-  /** {@code entityType}: the jobs' persistence ids are {@code entityType|name} (no LIKE wildcards in it). */
+  /**
+   * {@code entityType}: the jobs' persistence ids are {@code entityType|name} (no LIKE wildcards in
+   * it).
+   */
   public JournalCompaction(DataSource ds, String entityType) {
     this.ds = ds;
     this.persistenceIdPrefix = entityType + "|";

@@ -3,8 +3,8 @@ package io.distcron.store;
 import java.time.Instant;
 
 /**
- * One row of the run store. Writers fill what they know and leave the rest null: an upsert keeps the
- * columns it is not given.
+ * One row of the run store. Writers fill what they know and leave the rest null: an upsert keeps
+ * the columns it is not given.
  */
 public record RunRecord(
     String id,
@@ -24,10 +24,35 @@ public record RunRecord(
   public static RunRecord fired(
       String id, String job, Instant scheduledAt, Instant firedAt, int attempt, RunReason reason) {
     return new RunRecord(
-        id, job, scheduledAt, firedAt, null, null, null, attempt, reason, RunStatus.PENDING, null, null, null);
+        id,
+        job,
+        scheduledAt,
+        firedAt,
+        null,
+        null,
+        null,
+        attempt,
+        reason,
+        RunStatus.PENDING,
+        null,
+        null,
+        null);
   }
 
   public RunRecord withStatus(RunStatus s) {
-    return new RunRecord(id, job, scheduledAt, firedAt, startedAt, finishedAt, node, attempt, reason, s, exitCode, message, outputTail);
+    return new RunRecord(
+        id,
+        job,
+        scheduledAt,
+        firedAt,
+        startedAt,
+        finishedAt,
+        node,
+        attempt,
+        reason,
+        s,
+        exitCode,
+        message,
+        outputTail);
   }
 }

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
 final class RunWriter {
   private static final Logger log = LoggerFactory.getLogger(RunWriter.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
   /** About an hour of trying at the longest backoff before a batch is given up (and logged). */
   private static final int MAX_TRIES = 130;
+
   /** Records per round: bounds a transaction while a backlog drains. */
   private static final int MAX_BATCH = 2000;
 
@@ -32,8 +34,10 @@ final class RunWriter {
   private final Executor blocking;
   private final Queue<RunRecord> pending = new ConcurrentLinkedQueue<>();
   private final Queue<CompletableFuture<Void>> idleWaiters = new ConcurrentLinkedQueue<>();
+
   /** Set while a round runs or waits to retry: at most one round at a time. */
   private final AtomicBoolean busy = new AtomicBoolean();
+
   // Touched by the round in progress only; busy's compare-and-set orders the rounds.
   private List<RunRecord> retrying = List.of();
   private int failures;
@@ -75,7 +79,8 @@ final class RunWriter {
         retrying = batch;
         long delay = Math.min(MAX_BACKOFF.toMillis(), 250L << Math.min(failures, 7));
         // Still busy while waiting: new records gather and go with the retry.
-        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, blocking).execute(this::round);
+        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, blocking)
+            .execute(this::round);
         return;
       }
       log.error("Giving up writing {} run record(s), first {}", batch.size(), batch.get(0), e);

@@ -12,8 +12,8 @@ import javax.sql.DataSource;
  * PostgreSQL.
  *
  * <p>The journal's tables are pekko-persistence-jdbc's own layout, written here without a schema
- * prefix (its bundled scripts say {@code public.}), so a deployment may keep distcron in a schema of
- * its choosing via the JDBC URL.
+ * prefix (its bundled scripts say {@code public.}), so a deployment may keep distcron in a schema
+ * of its choosing via the JDBC URL.
  *
  * <p>Instants are {@code TIMESTAMP WITH TIME ZONE} (microseconds on both databases); free text is
  * {@code TEXT} (a CLOB on H2), so output of any size fits.

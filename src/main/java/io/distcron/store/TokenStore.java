@@ -19,8 +19,9 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * API tokens. Only a SHA-256 of each token is stored: tokens are long random strings, so a plain hash
- * is enough to make a leaked table useless, and it keeps the per-request lookup a single indexed read.
+ * API tokens. Only a SHA-256 of each token is stored: tokens are long random strings, so a plain
+ * hash is enough to make a leaked table useless, and it keeps the per-request lookup a single
+ * indexed read.
  */
 public final class TokenStore {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -68,8 +69,7 @@ public final class TokenStore {
   }
 
   public Optional<Token> findBySecret(String secret) {
-    String sql =
-        "SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = ?";
+    String sql = "SELECT id, name, role, created_at FROM api_tokens WHERE token_hash = ?";
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, hash(secret));
@@ -106,9 +106,6 @@ public final class TokenStore {
 
   private static Token token(ResultSet rs) throws SQLException {
     return new Token(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getTimestamp(4).toInstant());
+        rs.getString(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant());
   }
 }

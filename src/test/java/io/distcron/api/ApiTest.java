@@ -80,7 +80,8 @@ class ApiTest {
     for (String n : new String[] {"list-a", "list-b", "list-c"}) {
       assertThat(api.post("/jobs", job(n, "@daily")).status()).isEqualTo(201);
     }
-    String other = "{\"name\": \"list-d\", \"labels\": {\"team\": \"dev\"}, \"schedule\": \"@daily\", \"noop\": {}}";
+    String other =
+        "{\"name\": \"list-d\", \"labels\": {\"team\": \"dev\"}, \"schedule\": \"@daily\", \"noop\": {}}";
     assertThat(api.post("/jobs", other).status()).isEqualTo(201);
 
     JsonNode ops = api.get("/jobs?label=team=ops&limit=500").json();
@@ -140,13 +141,17 @@ class ApiTest {
   @Test
   void previewShowsNextFireTimes() {
     ApiClient.Response preview =
-        api.post("/schedule/preview", "{\"schedule\": \"*/15 * * * *\", \"timezone\": \"UTC\", \"count\": 3}");
+        api.post(
+            "/schedule/preview",
+            "{\"schedule\": \"*/15 * * * *\", \"timezone\": \"UTC\", \"count\": 3}");
     assertThat(preview.status()).isEqualTo(200);
     assertThat(preview.json().get("next")).hasSize(3);
     assertThat(preview.json().get("description").asText()).isNotBlank();
 
     assertError(api.post("/schedule/preview", "{\"schedule\": \"61 * * * *\"}"), "schedule");
-    assertError(api.post("/schedule/preview", "{\"schedule\": \"@daily\", \"timezone\": \"Mars/Base\"}"), "timezone");
+    assertError(
+        api.post("/schedule/preview", "{\"schedule\": \"@daily\", \"timezone\": \"Mars/Base\"}"),
+        "timezone");
     assertError(api.post("/schedule/preview", "{\"schedule\": \"@daily\", \"count\": 0}"), "count");
   }
 
@@ -155,23 +160,45 @@ class ApiTest {
     assertError(api.post("/jobs", job("bad", "not a cron")), "schedule");
     assertError(api.post("/jobs", job("bad", "61 * * * *")), "schedule");
     assertError(
-        api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"timezone\": \"Nowhere/Land\", \"noop\": {}}"),
+        api.post(
+            "/jobs",
+            "{\"name\": \"bad\", \"schedule\": \"@daily\", \"timezone\": \"Nowhere/Land\", \"noop\": {}}"),
         "timezone");
-    assertError(api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"colour\": 1}"), "colour");
+    assertError(
+        api.post(
+            "/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"colour\": 1}"),
+        "colour");
     assertError(api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\"}"), "action");
     assertError(
-        api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"shell\": {\"command\": \"x\"}}"),
+        api.post(
+            "/jobs",
+            "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"shell\": {\"command\": \"x\"}}"),
         "action");
-    assertError(api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"shell\": {}}"), "shell.command");
-    assertError(api.post("/jobs", "{\"name\": \"Bad Name\", \"schedule\": \"@daily\", \"noop\": {}}"), "name");
+    assertError(
+        api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"shell\": {}}"),
+        "shell.command");
+    assertError(
+        api.post("/jobs", "{\"name\": \"Bad Name\", \"schedule\": \"@daily\", \"noop\": {}}"),
+        "name");
     assertError(api.post("/jobs", "{\"schedule\": \"@daily\", \"noop\": {}}"), "name");
     assertError(api.post("/jobs", "{\"name\": \"bad\", \"noop\": {}}"), "schedule");
-    assertError(api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"timeoutSeconds\": 0}"), "timeoutSeconds");
-    assertError(api.post("/jobs", "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"timeoutSeconds\": \"x\"}"), "timeoutSeconds");
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"timeoutSeconds\": 0}"),
+        "timeoutSeconds");
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"bad\", \"schedule\": \"@daily\", \"noop\": {}, \"timeoutSeconds\": \"x\"}"),
+        "timeoutSeconds");
     assertError(api.post("/jobs", "{\"name\": "), "body");
     assertError(api.post("/jobs", "[1, 2]"), "body");
     assertError(api.put("/jobs/other", job("bad", "@daily")), "name");
-    String huge = "{\"name\": \"big\", \"schedule\": \"@daily\", \"noop\": {}, \"description\": \"" + "x".repeat(1_100_000) + "\"}";
+    String huge =
+        "{\"name\": \"big\", \"schedule\": \"@daily\", \"noop\": {}, \"description\": \""
+            + "x".repeat(1_100_000)
+            + "\"}";
     assertError(api.post("/jobs", huge), "body");
     assertThat(api.get("/jobs/bad").status()).isEqualTo(404);
   }
@@ -190,6 +217,9 @@ class ApiTest {
     assertThat(r.status()).as(r.body()).isEqualTo(400);
     JsonNode error = r.json();
     assertThat(error.get("field").asText()).as(r.body()).isEqualTo(field);
-    assertThat(error.get("error").asText()).isNotBlank().doesNotContain("Exception").doesNotContain("\tat ");
+    assertThat(error.get("error").asText())
+        .isNotBlank()
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
   }
 }

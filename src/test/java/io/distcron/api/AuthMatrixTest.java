@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every endpoint of the API × no token / viewer / operator / admin: 401, 403 or allowed (anything
- * else) as the roles say; each allowed change leaves exactly one audit entry under the token's name;
- * a revoked token stops working at once.
+ * else) as the roles say; each allowed change leaves exactly one audit entry under the token's
+ * name; a revoked token stops working at once.
  */
 class AuthMatrixTest {
   private static final String BOOTSTRAP = "matrix-bootstrap-secret-0123456789";
@@ -43,7 +43,11 @@ class AuthMatrixTest {
 
   private static JsonNode token(String name, String role) throws Exception {
     ApiClient.Response created =
-        api.request("POST", "/tokens", BOOTSTRAP, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
+        api.request(
+            "POST",
+            "/tokens",
+            BOOTSTRAP,
+            "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     return created.json();
   }
@@ -52,7 +56,9 @@ class AuthMatrixTest {
     return "{\"name\": \"" + name + "\", \"schedule\": \"@daily\", \"noop\": {}}";
   }
 
-  /** One request of the matrix; {@code path} and {@code body} may use {@code {c}} for the caller. */
+  /**
+   * One request of the matrix; {@code path} and {@code body} may use {@code {c}} for the caller.
+   */
   private record Endpoint(String method, String path, String body, Role needs) {
     boolean changes() {
       return !method.equals("GET") && !path.endsWith("/schedule/preview");
@@ -77,7 +83,8 @@ class AuthMatrixTest {
               "POST", "/schedule/preview", "{\"schedule\": \"@daily\", \"count\": 3}", Role.VIEWER),
           new Endpoint("GET", "/nodes", null, Role.VIEWER),
           new Endpoint("GET", "/tokens", null, Role.ADMIN),
-          new Endpoint("POST", "/tokens", "{\"name\": \"new-{c}\", \"role\": \"viewer\"}", Role.ADMIN),
+          new Endpoint(
+              "POST", "/tokens", "{\"name\": \"new-{c}\", \"role\": \"viewer\"}", Role.ADMIN),
           new Endpoint("DELETE", "/tokens/{spare}", null, Role.ADMIN),
           new Endpoint("GET", "/audit", null, Role.VIEWER),
           new Endpoint("DELETE", "/jobs/m-{c}", null, Role.ADMIN));
@@ -104,13 +111,17 @@ class AuthMatrixTest {
       }
     }
     // A real run to read and kill.
-    assertThat(api.request("POST", "/jobs/m-anon/trigger", BOOTSTRAP, null).status()).isEqualTo(202);
+    assertThat(api.request("POST", "/jobs/m-anon/trigger", BOOTSTRAP, null).status())
+        .isEqualTo(202);
     String[] run = new String[1];
     Await.until(
         Duration.ofSeconds(20),
         "a run of m-anon",
         () -> {
-          JsonNode items = quietly(() -> api.request("GET", "/jobs/m-anon/runs", BOOTSTRAP, null).json().get("items"));
+          JsonNode items =
+              quietly(
+                  () ->
+                      api.request("GET", "/jobs/m-anon/runs", BOOTSTRAP, null).json().get("items"));
           if (items == null || items.isEmpty()) return false;
           run[0] = items.get(0).get("id").asText();
           return true;
@@ -177,7 +188,9 @@ class AuthMatrixTest {
       assertThat(recordedJob == null || recordedJob.isNull() ? null : recordedJob.asText())
           .as("job of " + action)
           .isEqualTo(job);
-      byActor.computeIfAbsent(actor, k -> new ArrayList<>()).add(action + " " + e.get("status").asInt());
+      byActor
+          .computeIfAbsent(actor, k -> new ArrayList<>())
+          .add(action + " " + e.get("status").asInt());
     }
     return byActor;
   }
@@ -200,7 +213,8 @@ class AuthMatrixTest {
     String secret = t.get("token").asText();
     assertThat(api.request("GET", "/jobs", secret, null).status()).isEqualTo(200);
     assertThat(api.request("POST", "/jobs/none/pause", secret, null).status()).isNotIn(401, 403);
-    assertThat(api.request("DELETE", "/tokens/" + t.get("id").asText(), BOOTSTRAP, null).status()).isEqualTo(204);
+    assertThat(api.request("DELETE", "/tokens/" + t.get("id").asText(), BOOTSTRAP, null).status())
+        .isEqualTo(204);
     assertThat(api.request("GET", "/jobs", secret, null).status()).isEqualTo(401);
     assertThat(api.request("POST", "/jobs/none/pause", secret, null).status()).isEqualTo(401);
   }

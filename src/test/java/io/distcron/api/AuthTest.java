@@ -14,7 +14,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Tokens and roles, the audit log, the change rate limit, and the refusal to run open off loopback. */
+/**
+ * Tokens and roles, the audit log, the change rate limit, and the refusal to run open off loopback.
+ */
 class AuthTest {
   private static final String ADMIN = "test-admin-secret-0123456789";
   private static Node node;
@@ -25,7 +27,13 @@ class AuthTest {
     node =
         TestNodes.start(
             TestNodes.dbConfig("h2", "auth"),
-            Map.of("distcron.auth.admin-token", ADMIN, "distcron.auth.burst", 8, "distcron.auth.changes-per-second", 0.5));
+            Map.of(
+                "distcron.auth.admin-token",
+                ADMIN,
+                "distcron.auth.burst",
+                8,
+                "distcron.auth.changes-per-second",
+                0.5));
     api = new ApiClient(node.apiUrl());
   }
 
@@ -35,7 +43,9 @@ class AuthTest {
   }
 
   private static String token(String name, String role) throws Exception {
-    ApiClient.Response created = api.request("POST", "/tokens", ADMIN, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
+    ApiClient.Response created =
+        api.request(
+            "POST", "/tokens", ADMIN, "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     assertThat(created.json().get("role").asText()).isEqualTo(role);
     return created.json().get("token").asText();
@@ -56,7 +66,8 @@ class AuthTest {
 
     assertThat(api.request("GET", "/jobs/secured", viewer, null).status()).isEqualTo(200);
     assertThat(api.request("POST", "/jobs/secured/trigger", viewer, null).status()).isEqualTo(403);
-    assertThat(api.request("POST", "/jobs/secured/trigger", operator, null).status()).isEqualTo(202);
+    assertThat(api.request("POST", "/jobs/secured/trigger", operator, null).status())
+        .isEqualTo(202);
     assertThat(api.request("POST", "/jobs/secured/pause", operator, null).status()).isEqualTo(200);
     assertThat(api.request("DELETE", "/jobs/secured", operator, null).status()).isEqualTo(403);
     assertThat(api.request("GET", "/tokens", operator, null).status()).isEqualTo(403);
@@ -65,14 +76,13 @@ class AuthTest {
     assertThat(tokens.findValuesAsText("name")).contains("vera", "otto");
     assertThat(tokens.toString()).doesNotContain("dct_");
     String veraId = null;
-    for (JsonNode t : tokens) if (t.get("name").asText().equals("vera")) veraId = t.get("id").asText();
+    for (JsonNode t : tokens)
+      if (t.get("name").asText().equals("vera")) veraId = t.get("id").asText();
     assertThat(api.request("DELETE", "/tokens/" + veraId, ADMIN, null).status()).isEqualTo(204);
     assertThat(api.request("GET", "/jobs", viewer, null).status()).isEqualTo(401);
 
     Await.until(
-        Duration.ofSeconds(5),
-        "audit entries for the job",
-        () -> auditOf("secured").size() >= 2);
+        Duration.ofSeconds(5), "audit entries for the job", () -> auditOf("secured").size() >= 2);
     JsonNode audit = api.request("GET", "/audit?job=secured", ADMIN, null).json().get("items");
     assertThat(audit.findValuesAsText("actor")).containsOnly("otto");
     assertThat(audit.findValuesAsText("action"))
@@ -85,7 +95,10 @@ class AuthTest {
 
   private static java.util.List<String> auditOf(String job) {
     try {
-      return api.request("GET", "/audit?job=" + job, ADMIN, null).json().get("items").findValuesAsText("action");
+      return api.request("GET", "/audit?job=" + job, ADMIN, null)
+          .json()
+          .get("items")
+          .findValuesAsText("action");
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -106,7 +119,8 @@ class AuthTest {
 
   @Test
   void badTokenRequestsAreRefused() throws Exception {
-    ApiClient.Response noRole = api.request("POST", "/tokens", ADMIN, "{\"name\": \"x\", \"role\": \"root\"}");
+    ApiClient.Response noRole =
+        api.request("POST", "/tokens", ADMIN, "{\"name\": \"x\", \"role\": \"root\"}");
     assertThat(noRole.status()).isEqualTo(400);
     assertThat(noRole.json().get("field").asText()).isEqualTo("role");
     assertThat(api.request("DELETE", "/tokens/none", ADMIN, null).status()).isEqualTo(404);
@@ -115,7 +129,9 @@ class AuthTest {
   @Test
   void anOpenApiOffLoopbackRefusesToStart() {
     assertThatThrownBy(
-            () -> TestNodes.start(TestNodes.dbConfig("h2", "open"), Map.of("distcron.http.host", "0.0.0.0")))
+            () ->
+                TestNodes.start(
+                    TestNodes.dbConfig("h2", "open"), Map.of("distcron.http.host", "0.0.0.0")))
         .hasMessageContaining("DISTCRON_ADMIN_TOKEN");
   }
 }

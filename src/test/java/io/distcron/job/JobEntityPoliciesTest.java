@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.apache.pekko.Done;
@@ -39,19 +38,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The job entity's execution policies with manual time: overlap, catch-up after downtime, retries, kill.
- * Executors are a probe; runs end when the test reports them ended.
+ * The job entity's execution policies with manual time: overlap, catch-up after downtime, retries,
+ * kill. Executors are a probe; runs end when the test reports them ended.
  *
- * <p>Timers are armed asynchronously to the test's advancing of manual time, so every step first awaits
- * the effect of the previous one (an event, a probe message) and then {@link #sync()}s with the entity.
+ * <p>Timers are armed asynchronously to the test's advancing of manual time, so every step first
+ * awaits the effect of the previous one (an event, a probe message) and then {@link #sync()}s with
+ * the entity.
  */
 class JobEntityPoliciesTest {
   /**
-   * On a whole second, and time only moves in whole seconds while timers run: a timer is then due exactly
-   * at the end of an advance, where the clock is, so the next one it arms is not early (ManualTime runs a
-   * due timer at its own instant while the TestClock is already at the end of the advance).
+   * On a whole second, and time only moves in whole seconds while timers run: a timer is then due
+   * exactly at the end of an advance, where the clock is, so the next one it arms is not early
+   * (ManualTime runs a due timer at its own instant while the TestClock is already at the end of
+   * the advance).
    */
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
   private static final Duration TICK = Duration.ofSeconds(1);
   private static final Duration QUIET = Duration.ofMillis(200);
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -114,9 +116,13 @@ class JobEntityPoliciesTest {
 
     advance(TICK);
     JobEntity.TicksSkipped skipped = awaitEvent(JobEntity.TicksSkipped.class, s -> true);
-    assertThat(skipped).isEqualTo(new JobEntity.TicksSkipped(List.of(tick(2)), "previous run still active"));
+    assertThat(skipped)
+        .isEqualTo(new JobEntity.TicksSkipped(List.of(tick(2)), "previous run still active"));
     RunRecord row =
-        awaitRun(r -> r.id().equals(JobEntity.skippedRunId(name, tick(2))) && r.status() == RunStatus.SKIPPED);
+        awaitRun(
+            r ->
+                r.id().equals(JobEntity.skippedRunId(name, tick(2)))
+                    && r.status() == RunStatus.SKIPPED);
     assertThat(row.scheduledAt()).isEqualTo(tick(2));
     assertThat(row.message()).isEqualTo("previous run still active");
     executor.expectNoMessage(QUIET);
@@ -147,7 +153,8 @@ class JobEntityPoliciesTest {
 
     advance(TICK);
     JobEntity.TicksSkipped skipped = awaitEvent(JobEntity.TicksSkipped.class, s -> true);
-    assertThat(skipped).isEqualTo(new JobEntity.TicksSkipped(List.of(tick(3)), "a run is already queued"));
+    assertThat(skipped)
+        .isEqualTo(new JobEntity.TicksSkipped(List.of(tick(3)), "a run is already queued"));
     sync();
     advance(TICK);
     awaitEvent(JobEntity.TicksSkipped.class, s -> s.ticks().contains(tick(4)));
@@ -166,7 +173,8 @@ class JobEntityPoliciesTest {
 
   @Test
   void replaceKillsTheActiveRunAndStartsTheNewOneWhenTheKillIsReported() {
-    create(shell(), OverlapPolicy.REPLACE, null, new RetryPolicy(3, Duration.ofSeconds(1), 2.0, null));
+    create(
+        shell(), OverlapPolicy.REPLACE, null, new RetryPolicy(3, Duration.ofSeconds(1), 2.0, null));
     ExecutorNode.Run first = tickAndAccept();
 
     advance(TICK);
@@ -199,7 +207,10 @@ class JobEntityPoliciesTest {
     executor.expectNoMessage(QUIET);
     advance(TICK);
     advance(TICK);
-    Await.until(WAIT, "the tick decided after the restart", () -> events(JobEntity.RunQueued.class).size() >= 1);
+    Await.until(
+        WAIT,
+        "the tick decided after the restart",
+        () -> events(JobEntity.RunQueued.class).size() >= 1);
     executor.expectNoMessage(QUIET);
     assertThat(job.getState().active()).containsOnlyKeys(first.runId());
   }
@@ -213,8 +224,12 @@ class JobEntityPoliciesTest {
 
     awaitFiredTicks(11);
     List<JobEntity.RunFired> fired = events(JobEntity.RunFired.class);
-    assertThat(fired).extracting(JobEntity.RunFired::scheduledAt).containsExactlyElementsOf(ticks(1, 11));
-    assertThat(fired.subList(1, 11)).extracting(JobEntity.RunFired::reason).containsOnly(RunReason.CATCHUP);
+    assertThat(fired)
+        .extracting(JobEntity.RunFired::scheduledAt)
+        .containsExactlyElementsOf(ticks(1, 11));
+    assertThat(fired.subList(1, 11))
+        .extracting(JobEntity.RunFired::reason)
+        .containsOnly(RunReason.CATCHUP);
     assertThat(events(JobEntity.TicksSkipped.class)).isEmpty();
     assertEachTickExactlyOnce(11);
     assertThat(job.getState().lastScheduled()).isEqualTo(tick(11));
@@ -230,19 +245,28 @@ class JobEntityPoliciesTest {
   @Test
   void catchUpAllRespectsTheWindowAndMaxRuns() {
     create(
-        new Action.Noop(), null, new CatchUpPolicy(CatchUpPolicy.Mode.ALL, Duration.ofSeconds(5), 2), null);
+        new Action.Noop(),
+        null,
+        new CatchUpPolicy(CatchUpPolicy.Mode.ALL, Duration.ofSeconds(5), 2),
+        null);
     downFor(10);
 
     // Down from 00:01 to 00:11.4: ticks 2..11 missed; the window (from 00:06.4) holds 7..11.
     awaitFiredTicks(3);
     assertEachTickExactlyOnce(11);
     List<JobEntity.RunFired> catchUp =
-        events(JobEntity.RunFired.class).stream().filter(f -> f.reason() == RunReason.CATCHUP).toList();
-    assertThat(catchUp).extracting(JobEntity.RunFired::scheduledAt).containsExactly(tick(10), tick(11));
+        events(JobEntity.RunFired.class).stream()
+            .filter(f -> f.reason() == RunReason.CATCHUP)
+            .toList();
+    assertThat(catchUp)
+        .extracting(JobEntity.RunFired::scheduledAt)
+        .containsExactly(tick(10), tick(11));
     assertThat(events(JobEntity.TicksSkipped.class))
         .containsExactlyInAnyOrder(
-            new JobEntity.TicksSkipped(ticks(2, 6), "catch-up: missed by more than the window (PT5S)"),
-            new JobEntity.TicksSkipped(ticks(7, 9), "catch-up: more than maxRuns (2) ticks were missed"));
+            new JobEntity.TicksSkipped(
+                ticks(2, 6), "catch-up: missed by more than the window (PT5S)"),
+            new JobEntity.TicksSkipped(
+                ticks(7, 9), "catch-up: more than maxRuns (2) ticks were missed"));
   }
 
   @Test
@@ -254,11 +278,10 @@ class JobEntityPoliciesTest {
     assertEachTickExactlyOnce(11);
     assertThat(events(JobEntity.RunFired.class))
         .extracting(JobEntity.RunFired::scheduledAt, JobEntity.RunFired::reason)
-        .containsExactly(
-            tuple(tick(1), RunReason.SCHEDULE),
-            tuple(tick(11), RunReason.CATCHUP));
+        .containsExactly(tuple(tick(1), RunReason.SCHEDULE), tuple(tick(11), RunReason.CATCHUP));
     assertThat(events(JobEntity.TicksSkipped.class))
-        .containsExactly(new JobEntity.TicksSkipped(ticks(2, 10), "catch-up: only the latest missed tick runs"));
+        .containsExactly(
+            new JobEntity.TicksSkipped(ticks(2, 10), "catch-up: only the latest missed tick runs"));
   }
 
   @Test
@@ -283,9 +306,14 @@ class JobEntityPoliciesTest {
 
   @Test
   void catchUpOfMoreTicksThanAreDecidedOneByOneDecidesTheNewestUpToNow() {
-    // Down for 2 h with a 2 h window: 7200 per-second ticks missed, more than the entity decides one
+    // Down for 2 h with a 2 h window: 7200 per-second ticks missed, more than the entity decides
+    // one
     // by one (5000); it decides the newest ones, up to now.
-    create(new Action.Noop(), null, new CatchUpPolicy(CatchUpPolicy.Mode.ALL, Duration.ofHours(2), 5), null);
+    create(
+        new Action.Noop(),
+        null,
+        new CatchUpPolicy(CatchUpPolicy.Mode.ALL, Duration.ofHours(2), 5),
+        null);
     downFor(7200);
 
     // Thousands of ticks to compute and rows to write: give a loaded machine time.
@@ -294,7 +322,8 @@ class JobEntityPoliciesTest {
         "the catch-up runs fired",
         () -> countRuns("reason = 'CATCHUP' AND status = 'SUCCEEDED'") >= 5);
     sync();
-    // The high-water mark is the last missed tick, so no backlog of late ticks fires after the catch-up
+    // The high-water mark is the last missed tick, so no backlog of late ticks fires after the
+    // catch-up
     // (the bug: ticks after the first 5000 all fired at once as scheduled ticks, past maxRuns).
     assertThat(job.getState().lastScheduled()).isEqualTo(tick(7201));
     assertThat(job.getState().busy()).isFalse();
@@ -302,9 +331,11 @@ class JobEntityPoliciesTest {
     assertThat(countRuns("reason = 'SCHEDULE' AND status <> 'SKIPPED'")).isEqualTo(1);
     // The newest ticks fired: 02:00:01 back to 01:59:57.
     assertThat(
-            countRuns("reason = 'CATCHUP' AND scheduled_at >= TIMESTAMP WITH TIME ZONE '2026-01-01 01:59:57Z'"))
+            countRuns(
+                "reason = 'CATCHUP' AND scheduled_at >= TIMESTAMP WITH TIME ZONE '2026-01-01 01:59:57Z'"))
         .isEqualTo(5);
-    assertThat(countRuns("scheduled_at = TIMESTAMP WITH TIME ZONE '2026-01-01 02:00:01Z'")).isEqualTo(1);
+    assertThat(countRuns("scheduled_at = TIMESTAMP WITH TIME ZONE '2026-01-01 02:00:01Z'"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -369,7 +400,8 @@ class JobEntityPoliciesTest {
 
   @Test
   void failedRunsAreRetriedWithGrowingBackoffUpToMaxAttempts() {
-    create(shell(), null, null, new RetryPolicy(3, Duration.ofSeconds(2), 2.0, Duration.ofMinutes(5)));
+    create(
+        shell(), null, null, new RetryPolicy(3, Duration.ofSeconds(2), 2.0, Duration.ofMinutes(5)));
     ExecutorNode.Run first = tickAndAccept();
     assertThat(first.attempt()).isEqualTo(1);
 
@@ -406,7 +438,8 @@ class JobEntityPoliciesTest {
     assertThat(events(JobEntity.RunFired.class))
         .extracting(JobEntity.RunFired::scheduledAt)
         .containsOnly(tick(1));
-    awaitRun(r -> r.id().equals(retry2.runId()) && r.attempt() == 3 && r.reason() == RunReason.RETRY);
+    awaitRun(
+        r -> r.id().equals(retry2.runId()) && r.attempt() == 3 && r.reason() == RunReason.RETRY);
   }
 
   @ParameterizedTest
@@ -458,7 +491,9 @@ class JobEntityPoliciesTest {
 
     job.restart();
     sync();
-    assertThat(job.getState().queued()).extracting(JobState.QueuedRun::runId).containsExactly(retry.runId());
+    assertThat(job.getState().queued())
+        .extracting(JobState.QueuedRun::runId)
+        .containsExactly(retry.runId());
     ExecutorNode.Run second = retryAfter(Duration.ofSeconds(2));
     assertThat(second.runId()).isEqualTo(retry.runId());
     assertThat(second.attempt()).isEqualTo(2);
@@ -472,7 +507,8 @@ class JobEntityPoliciesTest {
 
     job.restart();
     sync();
-    // The entity asks the run's executor after the ack timeout (3 s); the ticks meanwhile are skipped.
+    // The entity asks the run's executor after the ack timeout (3 s); the ticks meanwhile are
+    // skipped.
     assertThat(settings.executor().ackTimeout()).isEqualTo(Duration.ofSeconds(3));
     tickSkipped(2);
     tickSkipped(3);
@@ -504,7 +540,8 @@ class JobEntityPoliciesTest {
     awaitRun(r -> r.id().equals(retry.runId()));
 
     job.<JobEntity.Reply>runCommand(JobEntity.Delete::new);
-    // The retry never runs, and its row does not stay PENDING (retention only removes finished runs).
+    // The retry never runs, and its row does not stay PENDING (retention only removes finished
+    // runs).
     awaitRun(r -> r.id().equals(retry.runId()) && r.status().isTerminal());
     advance(TICK);
     advance(TICK);
@@ -519,7 +556,8 @@ class JobEntityPoliciesTest {
     ExecutorNode.Run run = tickAndAccept();
     var reply = job.<JobEntity.Reply>runCommand(r -> new JobEntity.KillRun(run.runId(), r));
     assertThat(reply.reply()).isEqualTo(new JobEntity.Killing(run.runId()));
-    assertThat(executor.expectMessageClass(ExecutorNode.Kill.class)).isEqualTo(new ExecutorNode.Kill(run.runId()));
+    assertThat(executor.expectMessageClass(ExecutorNode.Kill.class))
+        .isEqualTo(new ExecutorNode.Kill(run.runId()));
     // Still active until the executor reports it; killing again is fine.
     assertThat(job.getState().active()).containsKey(run.runId());
     var again = job.<JobEntity.Reply>runCommand(r -> new JobEntity.KillRun(run.runId(), r));
@@ -542,7 +580,8 @@ class JobEntityPoliciesTest {
 
     var reply = job.<JobEntity.Reply>runCommand(r -> new JobEntity.KillRun(queued.runId(), r));
     assertThat(reply.reply()).isEqualTo(new JobEntity.Killing(queued.runId()));
-    assertThat(reply.events()).contains(new JobEntity.RunFinished(queued.runId(), RunStatus.KILLED));
+    assertThat(reply.events())
+        .contains(new JobEntity.RunFinished(queued.runId(), RunStatus.KILLED));
     assertThat(job.getState().queued()).isEmpty();
     awaitRun(r -> r.id().equals(queued.runId()) && r.status() == RunStatus.KILLED);
 
@@ -591,7 +630,8 @@ class JobEntityPoliciesTest {
     create(shell(), null, null, null);
     var reply = job.<JobEntity.Reply>runCommand(r -> new JobEntity.KillRun("no-such-run", r));
     assertThat(reply.reply()).isInstanceOf(JobEntity.Rejected.class);
-    assertThat(((JobEntity.Rejected) reply.reply()).problem()).isEqualTo(JobEntity.Problem.CONFLICT);
+    assertThat(((JobEntity.Rejected) reply.reply()).problem())
+        .isEqualTo(JobEntity.Problem.CONFLICT);
     assertThat(reply.hasNoEvents()).isTrue();
     executor.expectNoMessage(QUIET);
   }
@@ -602,9 +642,11 @@ class JobEntityPoliciesTest {
     return new Action.Shell("sleep 100", Map.of(), null);
   }
 
-  private void create(Action action, OverlapPolicy overlap, CatchUpPolicy catchUp, RetryPolicy retry) {
+  private void create(
+      Action action, OverlapPolicy overlap, CatchUpPolicy catchUp, RetryPolicy retry) {
     JobSpec spec =
-        new JobSpec(name, "", Map.of(), "* * * * * ?", "UTC", action, 60, true, overlap, catchUp, retry);
+        new JobSpec(
+            name, "", Map.of(), "* * * * * ?", "UTC", action, 60, true, overlap, catchUp, retry);
     var result = job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec, r));
     assertThat(result.reply()).isInstanceOf(JobEntity.JobView.class);
   }
@@ -664,8 +706,8 @@ class JobEntityPoliciesTest {
   }
 
   /**
-   * Tick 1 fires; then the node is down for {@code seconds} and a bit: the clock moves, no timer fires.
-   * The restart is at 00:(1 + seconds).4, so no tick sits on the edge of a catch-up window.
+   * Tick 1 fires; then the node is down for {@code seconds} and a bit: the clock moves, no timer
+   * fires. The restart is at 00:(1 + seconds).4, so no tick sits on the edge of a catch-up window.
    */
   private void downFor(int seconds) {
     advance(TICK);
@@ -715,8 +757,8 @@ class JobEntityPoliciesTest {
   }
 
   /**
-   * Ticks 1..last were each decided exactly once, in the journal (fired or skipped) and in the run store
-   * (one finished row each); none after {@code last}.
+   * Ticks 1..last were each decided exactly once, in the journal (fired or skipped) and in the run
+   * store (one finished row each); none after {@code last}.
    */
   private void assertEachTickExactlyOnce(int last) {
     Map<Instant, Integer> decided = new TreeMap<>();

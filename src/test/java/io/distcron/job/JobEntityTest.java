@@ -29,7 +29,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The job entity on the persistence testkit with manual time: ticks, recovery, pause, delete, dispatch. */
+/**
+ * The job entity on the persistence testkit with manual time: ticks, recovery, pause, delete,
+ * dispatch.
+ */
 class JobEntityTest {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00.400Z");
   private static final Duration TICK = Duration.ofSeconds(1);
@@ -101,7 +104,8 @@ class JobEntityTest {
 
   @Test
   void createdJobFiresEachTickOncePersistedBeforeDispatch() {
-    var result = job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
+    var result =
+        job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
     assertThat(result.event()).isEqualTo(new JobEntity.Defined(spec(new Action.Noop()), START));
     JobEntity.JobView view = (JobEntity.JobView) result.reply();
     assertThat(view.nextFireTimes()).first().isEqualTo(Instant.parse("2026-01-01T00:00:01Z"));
@@ -169,11 +173,14 @@ class JobEntityTest {
   @Test
   void createTwiceConflictsAndUnknownJobIsNotFound() {
     assertThat(job.<JobEntity.Reply>runCommand(JobEntity.Trigger::new).reply())
-        .isEqualTo(new JobEntity.Rejected(JobEntity.Problem.NOT_FOUND, "job '" + name + "' not found"));
+        .isEqualTo(
+            new JobEntity.Rejected(JobEntity.Problem.NOT_FOUND, "job '" + name + "' not found"));
     job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    var again = job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
+    var again =
+        job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
     assertThat(again.reply()).isInstanceOf(JobEntity.Rejected.class);
-    assertThat(((JobEntity.Rejected) again.reply()).problem()).isEqualTo(JobEntity.Problem.CONFLICT);
+    assertThat(((JobEntity.Rejected) again.reply()).problem())
+        .isEqualTo(JobEntity.Problem.CONFLICT);
     assertThat(again.hasNoEvents()).isTrue();
   }
 
@@ -181,7 +188,8 @@ class JobEntityTest {
   void shellRunGoesToTheExecutorAndFinishesWhenReported() {
     TestProbe<ExecutorNode.Command> executor = kit.createTestProbe();
     placement.executors(Map.of("node-a:1", executor.getRef()));
-    job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Shell("echo hi", Map.of(), null)), r));
+    job.<JobEntity.Reply>runCommand(
+        r -> new JobEntity.Create(spec(new Action.Shell("echo hi", Map.of(), null)), r));
 
     advance(TICK);
     ExecutorNode.Run run = executor.expectMessageClass(ExecutorNode.Run.class);
@@ -199,7 +207,8 @@ class JobEntityTest {
   void refusedRunMovesToTheNextExecutorAndFailsWhenNoneAccepts() {
     TestProbe<ExecutorNode.Command> executors = kit.createTestProbe();
     placement.executors(Map.of("a:1", executors.getRef(), "b:1", executors.getRef()));
-    job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Shell("true", Map.of(), null)), r));
+    job.<JobEntity.Reply>runCommand(
+        r -> new JobEntity.Create(spec(new Action.Shell("true", Map.of(), null)), r));
 
     advance(TICK);
     ExecutorNode.Run first = executors.expectMessageClass(ExecutorNode.Run.class);

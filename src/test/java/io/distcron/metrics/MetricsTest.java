@@ -32,7 +32,8 @@ class MetricsTest {
     }
     node =
         TestNodes.start(
-            TestNodes.dbConfig("h2", "metrics"), Map.of("pekko.management.http.port", managementPort));
+            TestNodes.dbConfig("h2", "metrics"),
+            Map.of("pekko.management.http.port", managementPort));
   }
 
   @AfterAll
@@ -40,7 +41,8 @@ class MetricsTest {
     if (node != null) node.close();
   }
 
-  private static HttpResponse<String> send(String url, String method, String body) throws Exception {
+  private static HttpResponse<String> send(String url, String method, String body)
+      throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(30))
@@ -67,21 +69,27 @@ class MetricsTest {
   /** The value of the first sample whose name and labels start with {@code series}. */
   static OptionalDouble value(String scrape, String series) {
     Matcher m =
-        Pattern.compile("(?m)^" + Pattern.quote(series) + "(?:\\{[^}]*\\}|)\\s+(\\S+)").matcher(scrape);
+        Pattern.compile("(?m)^" + Pattern.quote(series) + "(?:\\{[^}]*\\}|)\\s+(\\S+)")
+            .matcher(scrape);
     if (!m.find()) {
       // A series with labels given in full, e.g. name{job="x",outcome="Y"}, or with more labels.
       Matcher m2 = Pattern.compile("(?m)^" + Pattern.quote(series) + "\\s+(\\S+)").matcher(scrape);
-      return m2.find() ? OptionalDouble.of(Double.parseDouble(m2.group(1))) : OptionalDouble.empty();
+      return m2.find()
+          ? OptionalDouble.of(Double.parseDouble(m2.group(1)))
+          : OptionalDouble.empty();
     }
     return OptionalDouble.of(Double.parseDouble(m.group(1)));
   }
 
   /** A counter with exactly these labels, in any order Micrometer writes them. */
   static OptionalDouble labelled(String scrape, String name, Map<String, String> labels) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\}\\s+(\\S+)").matcher(scrape);
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\}\\s+(\\S+)").matcher(scrape);
     while (m.find()) {
       String ls = m.group(1);
-      boolean all = labels.entrySet().stream().allMatch(e -> ls.contains(e.getKey() + "=\"" + e.getValue() + "\""));
+      boolean all =
+          labels.entrySet().stream()
+              .allMatch(e -> ls.contains(e.getKey() + "=\"" + e.getValue() + "\""));
       if (all) return OptionalDouble.of(Double.parseDouble(m.group(2)));
     }
     return OptionalDouble.empty();
@@ -107,7 +115,8 @@ class MetricsTest {
         });
 
     String s = scrape();
-    assertThat(labelled(s, "distcron_runs_total", succeeded).getAsDouble()).isGreaterThanOrEqualTo(2);
+    assertThat(labelled(s, "distcron_runs_total", succeeded).getAsDouble())
+        .isGreaterThanOrEqualTo(2);
     double count = value(s, "distcron_fire_lateness_seconds_count").getAsDouble();
     double sum = value(s, "distcron_fire_lateness_seconds_sum").getAsDouble();
     assertThat(count).isGreaterThanOrEqualTo(2);
@@ -123,6 +132,7 @@ class MetricsTest {
             "distcron_runs_catchup_total",
             "distcron_runs_lost_total",
             "distcron_job_recoveries_total");
-    assertThat(labelled(s, "jvm_memory_used_bytes", Map.of("area", "heap")).orElse(0)).isGreaterThan(0);
+    assertThat(labelled(s, "jvm_memory_used_bytes", Map.of("area", "heap")).orElse(0))
+        .isGreaterThan(0);
   }
 }

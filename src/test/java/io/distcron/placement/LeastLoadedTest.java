@@ -29,14 +29,17 @@ class LeastLoadedTest {
   @Test
   void utilisationIsRelativeToCapacity() {
     // 4 of 16 is less busy than 2 of 4, although it runs more.
-    Map<String, NodeLoad> loads = Map.of("big", new NodeLoad(4, 16, 0), "small", new NodeLoad(2, 4, 0));
-    assertThat(LeastLoaded.order(loads, Set.of("big", "small"), RANDOM)).containsExactly("big", "small");
+    Map<String, NodeLoad> loads =
+        Map.of("big", new NodeLoad(4, 16, 0), "small", new NodeLoad(2, 4, 0));
+    assertThat(LeastLoaded.order(loads, Set.of("big", "small"), RANDOM))
+        .containsExactly("big", "small");
   }
 
   @Test
   void unknownNodesCountAsIdle() {
     Map<String, NodeLoad> loads = Map.of("busy", new NodeLoad(1, 10, 0.0));
-    assertThat(LeastLoaded.order(loads, Set.of("busy", "new"), RANDOM)).containsExactly("new", "busy");
+    assertThat(LeastLoaded.order(loads, Set.of("busy", "new"), RANDOM))
+        .containsExactly("new", "busy");
   }
 
   @Test
@@ -47,7 +50,8 @@ class LeastLoadedTest {
             "over", new NodeLoad(5, 4, 0.0),
             "nocap", new NodeLoad(0, 0, 0.0),
             "almost", new NodeLoad(9, 10, 3.0));
-    List<String> order = LeastLoaded.order(loads, Set.of("full", "over", "nocap", "almost"), RANDOM);
+    List<String> order =
+        LeastLoaded.order(loads, Set.of("full", "over", "nocap", "almost"), RANDOM);
     assertThat(order.get(0)).isEqualTo("almost");
     assertThat(order.subList(1, 4)).containsExactlyInAnyOrder("full", "over", "nocap");
   }
@@ -55,7 +59,13 @@ class LeastLoadedTest {
   @Test
   void cpuBreaksTiesBetweenEquallyBusyNodes() {
     Map<String, NodeLoad> loads =
-        Map.of("hot", new NodeLoad(1, 4, 2.5), "cool", new NodeLoad(1, 4, 0.2), "warm", new NodeLoad(1, 4, 1.0));
+        Map.of(
+            "hot",
+            new NodeLoad(1, 4, 2.5),
+            "cool",
+            new NodeLoad(1, 4, 0.2),
+            "warm",
+            new NodeLoad(1, 4, 1.0));
     for (int seed = 0; seed < 20; seed++) {
       assertThat(LeastLoaded.order(loads, Set.of("hot", "cool", "warm"), new Random(seed)))
           .containsExactly("cool", "warm", "hot");
@@ -64,14 +74,16 @@ class LeastLoadedTest {
 
   @Test
   void cpuDoesNotBeatUtilisation() {
-    Map<String, NodeLoad> loads = Map.of("idleHot", new NodeLoad(0, 4, 8.0), "busyCool", new NodeLoad(1, 4, 0.0));
+    Map<String, NodeLoad> loads =
+        Map.of("idleHot", new NodeLoad(0, 4, 8.0), "busyCool", new NodeLoad(1, 4, 0.0));
     assertThat(LeastLoaded.order(loads, Set.of("idleHot", "busyCool"), RANDOM))
         .containsExactly("idleHot", "busyCool");
   }
 
   @Test
   void tiesAreShuffledSoEquallyIdleNodesShareTheWork() {
-    Map<String, NodeLoad> loads = Map.of("a", new NodeLoad(1, 4, 0.5), "b", new NodeLoad(1, 4, 0.5));
+    Map<String, NodeLoad> loads =
+        Map.of("a", new NodeLoad(1, 4, 0.5), "b", new NodeLoad(1, 4, 0.5));
     Set<String> firsts = new HashSet<>();
     for (int seed = 0; seed < 100; seed++) {
       // "c" is busier and must always come last, whatever the shuffle.

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The catch-up plan: every missed tick gets exactly one decision, fired or skipped with a reason. */
+/**
+ * The catch-up plan: every missed tick gets exactly one decision, fired or skipped with a reason.
+ */
 class CatchUpPolicyTest {
   private static final Instant NOW = Instant.parse("2026-01-01T01:00:00.500Z");
   private static final String WINDOW_PT5S = "catch-up: missed by more than the window (PT5S)";
@@ -74,15 +76,24 @@ class CatchUpPolicyTest {
     String maxRuns = "catch-up: more than maxRuns (2) ticks were missed";
     assertThat(reasons(plan))
         .containsExactly(
-            WINDOW_PT5S, WINDOW_PT5S, WINDOW_PT5S, WINDOW_PT5S, WINDOW_PT5S, WINDOW_PT5S,
-            maxRuns, maxRuns, null, null);
+            WINDOW_PT5S,
+            WINDOW_PT5S,
+            WINDOW_PT5S,
+            WINDOW_PT5S,
+            WINDOW_PT5S,
+            WINDOW_PT5S,
+            maxRuns,
+            maxRuns,
+            null,
+            null);
     assertThat(fired(plan)).containsExactlyElementsOf(missed.subList(8, 10));
   }
 
   @Test
   void latestFiresOnlyTheNewestTick() {
     List<Instant> missed = ticksSecondsAgo(8, 3, 2, 1);
-    List<Decision> plan = new CatchUpPolicy(Mode.LATEST, Duration.ofSeconds(5), 100).plan(missed, NOW);
+    List<Decision> plan =
+        new CatchUpPolicy(Mode.LATEST, Duration.ofSeconds(5), 100).plan(missed, NOW);
     String latest = "catch-up: only the latest missed tick runs";
     assertThat(reasons(plan)).containsExactly(WINDOW_PT5S, latest, latest, null);
     assertThat(fired(plan)).containsExactly(missed.get(3));
@@ -91,14 +102,16 @@ class CatchUpPolicyTest {
   @Test
   void latestWithNothingInsideTheWindowFiresNothing() {
     List<Instant> missed = ticksSecondsAgo(9, 8);
-    List<Decision> plan = new CatchUpPolicy(Mode.LATEST, Duration.ofSeconds(5), 100).plan(missed, NOW);
+    List<Decision> plan =
+        new CatchUpPolicy(Mode.LATEST, Duration.ofSeconds(5), 100).plan(missed, NOW);
     assertThat(reasons(plan)).containsExactly(WINDOW_PT5S, WINDOW_PT5S);
   }
 
   @Test
   void noneSkipsEverything() {
     List<Instant> missed = ticksSecondsAgo(9, 3, 2, 1);
-    List<Decision> plan = new CatchUpPolicy(Mode.NONE, Duration.ofSeconds(5), 100).plan(missed, NOW);
+    List<Decision> plan =
+        new CatchUpPolicy(Mode.NONE, Duration.ofSeconds(5), 100).plan(missed, NOW);
     String none = "catch-up: policy NONE";
     assertThat(reasons(plan)).containsExactly(WINDOW_PT5S, none, none, none);
     assertThat(fired(plan)).isEmpty();
@@ -123,7 +136,8 @@ class CatchUpPolicyTest {
 
   @Test
   void defaultFiresTheMissedTicksOfTheLastHour() {
-    // 150 per-minute ticks missed: the 60 of the last hour (the one exactly an hour ago included) fire.
+    // 150 per-minute ticks missed: the 60 of the last hour (the one exactly an hour ago included)
+    // fire.
     List<Instant> missed =
         IntStream.rangeClosed(1, 150).mapToObj(i -> NOW.minusSeconds(60L * (151 - i))).toList();
     List<Decision> plan = CatchUpPolicy.DEFAULT.plan(missed, NOW);

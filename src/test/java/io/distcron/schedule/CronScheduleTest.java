@@ -41,7 +41,8 @@ class CronScheduleTest {
     void aSharedScheduleAnswersEveryThreadCorrectly() throws Exception {
       CronSchedule schedule = CronSchedule.parse("*/3 * * * * ?", "UTC");
       Instant start = at("2025-01-01T00:00:00Z");
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(8);
       try {
         List<java.util.concurrent.Future<Boolean>> checks = new java.util.ArrayList<>();
         for (int thread = 0; thread < 8; thread++) {
@@ -51,7 +52,8 @@ class CronScheduleTest {
                     for (int s = 0; s < 3000; s++) {
                       Instant t = start.plusSeconds(s % 300);
                       long expected = (t.getEpochSecond() / 3 + 1) * 3;
-                      if (schedule.nextAfter(t).orElseThrow().getEpochSecond() != expected) return false;
+                      if (schedule.nextAfter(t).orElseThrow().getEpochSecond() != expected)
+                        return false;
                     }
                     return true;
                   }));

@@ -49,7 +49,8 @@ class RetryPolicyTest {
     // Huge exponents overflow to infinity and still give the cap.
     assertThat(p.backoffAfter(5000)).isEqualTo(Duration.ofSeconds(30));
     // A first backoff above the cap is capped too.
-    assertThat(new RetryPolicy(3, Duration.ofMinutes(10), 2.0, Duration.ofMinutes(1)).backoffAfter(1))
+    assertThat(
+            new RetryPolicy(3, Duration.ofMinutes(10), 2.0, Duration.ofMinutes(1)).backoffAfter(1))
         .isEqualTo(Duration.ofMinutes(1));
   }
 

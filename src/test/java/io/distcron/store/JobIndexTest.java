@@ -57,7 +57,8 @@ class JobIndexTest {
             new CatchUpPolicy(CatchUpPolicy.Mode.LATEST, Duration.ofMinutes(5), 3),
             new RetryPolicy(3, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30)));
     JobSpec noop =
-        new JobSpec("tick", null, null, "@hourly", "UTC", new Action.Noop(), 5, false, null, null, null);
+        new JobSpec(
+            "tick", null, null, "@hourly", "UTC", new Action.Noop(), 5, false, null, null, null);
 
     index.upsert(shell, false);
     index.upsert(noop, true);

@@ -23,7 +23,8 @@ class JournalCompactionTest {
   }
 
   private HikariDataSource database(String kind) {
-    HikariDataSource ds = Database.open(TestDatabases.db(kind, TestDatabases.uniqueName("compact")));
+    HikariDataSource ds =
+        Database.open(TestDatabases.db(kind, TestDatabases.uniqueName("compact")));
     pools.add(ds);
     Schema.create(ds);
     return ds;
@@ -59,7 +60,8 @@ class JournalCompactionTest {
     assertThat(sequenceNumbers(ds, "snapshot", "Job|backup")).containsExactly(300L);
   }
 
-  private static void events(HikariDataSource ds, String id, long from, long to) throws SQLException {
+  private static void events(HikariDataSource ds, String id, long from, long to)
+      throws SQLException {
     try (Connection c = ds.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
@@ -94,7 +96,8 @@ class JournalCompactionTest {
     try (Connection c = ds.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT sequence_number FROM " + table
+                "SELECT sequence_number FROM "
+                    + table
                     + " WHERE persistence_id = ? ORDER BY sequence_number")) {
       ps.setString(1, id);
       try (ResultSet rs = ps.executeQuery()) {

@@ -48,8 +48,19 @@ class RunWriterTest {
                         writer.submit(
                             List.of(
                                 new RunRecord(
-                                    id, "job-" + thread, T0, T0, T0, T0.plusSeconds(1), "n1", 1,
-                                    RunReason.SCHEDULE, RunStatus.SUCCEEDED, 0, null, null)));
+                                    id,
+                                    "job-" + thread,
+                                    T0,
+                                    T0,
+                                    T0,
+                                    T0.plusSeconds(1),
+                                    "n1",
+                                    1,
+                                    RunReason.SCHEDULE,
+                                    RunStatus.SUCCEEDED,
+                                    0,
+                                    null,
+                                    null)));
                       }));
     }
     submitters.shutdown();
