@@ -1,7 +1,7 @@
 package io.distcron.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.distcron.store.RunRecord;
+import io.distcron.run.RunRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

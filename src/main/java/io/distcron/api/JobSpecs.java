@@ -1,8 +1,8 @@
 package io.distcron.api;
 
-import io.distcron.job.Action;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
+import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.CronSchedule;
 import io.distcron.schedule.InvalidScheduleException;

@@ -5,8 +5,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobsClient;
+import io.distcron.run.RunRecord;
 import io.distcron.store.OutputChunk;
-import io.distcron.store.RunRecord;
 import io.distcron.store.Stores;
 import java.time.Duration;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.distcron.cluster;
 import io.distcron.config.DistcronSettings;
 import io.distcron.job.JobEntity;
 import io.distcron.placement.ExecutorDirectory;
-import io.distcron.store.RunRecord;
+import io.distcron.run.RunRecord;
 import io.distcron.store.Stores;
 import java.time.Clock;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.distcron.exec;
 
-import io.distcron.store.RunStatus;
+import io.distcron.run.RunStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

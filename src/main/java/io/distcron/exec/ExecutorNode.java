@@ -2,12 +2,12 @@ package io.distcron.exec;
 
 import io.distcron.CborSerializable;
 import io.distcron.config.DistcronSettings;
-import io.distcron.job.Action;
 import io.distcron.job.JobEntity;
 import io.distcron.metrics.NodeMetrics;
-import io.distcron.store.RunReason;
-import io.distcron.store.RunRecord;
-import io.distcron.store.RunStatus;
+import io.distcron.run.Action;
+import io.distcron.run.RunReason;
+import io.distcron.run.RunRecord;
+import io.distcron.run.RunStatus;
 import io.distcron.store.Stores;
 import java.io.IOException;
 import java.time.Clock;

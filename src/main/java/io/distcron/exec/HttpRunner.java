@@ -1,7 +1,7 @@
 package io.distcron.exec;
 
-import io.distcron.job.Action;
-import io.distcron.store.RunStatus;
+import io.distcron.run.Action;
+import io.distcron.run.RunStatus;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.distcron.exec;
 
-import io.distcron.store.RunStatus;
+import io.distcron.run.RunStatus;
 
 /**
  * How one execution ended.

@@ -1,6 +1,7 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
+import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;

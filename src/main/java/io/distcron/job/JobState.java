@@ -1,7 +1,7 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
-import io.distcron.store.RunReason;
+import io.distcron.run.RunReason;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

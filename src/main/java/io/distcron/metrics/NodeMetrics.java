@@ -1,6 +1,6 @@
 package io.distcron.metrics;
 
-import io.distcron.store.RunStatus;
+import io.distcron.run.RunStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

@@ -1,5 +1,8 @@
 package io.distcron.store;
 
+import io.distcron.run.RunReason;
+import io.distcron.run.RunRecord;
+import io.distcron.run.RunStatus;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package io.distcron.store;
 
+import io.distcron.run.RunRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

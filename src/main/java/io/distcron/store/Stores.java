@@ -1,5 +1,6 @@
 package io.distcron.store;
 
+import io.distcron.run.RunRecord;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcron.TestDatabases;
+import io.distcron.run.RunReason;
+import io.distcron.run.RunRecord;
+import io.distcron.run.RunStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -6,6 +6,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.distcron.TestDatabases;
 import io.distcron.TestDatabases.OnBoth;
 import io.distcron.config.DistcronSettings;
+import io.distcron.run.RunReason;
+import io.distcron.run.RunRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

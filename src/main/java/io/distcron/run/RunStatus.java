@@ -1,4 +1,4 @@
-package io.distcron.store;
+package io.distcron.run;
 
 /** Life of a run. A run only moves forward: PENDING, then RUNNING, then one terminal status. */
 public enum RunStatus {

@@ -1,4 +1,4 @@
-package io.distcron.store;
+package io.distcron.run;
 
 /** Why a run exists. */
 public enum RunReason {

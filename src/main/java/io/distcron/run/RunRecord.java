@@ -1,4 +1,4 @@
-package io.distcron.store;
+package io.distcron.run;
 
 import java.time.Instant;
 

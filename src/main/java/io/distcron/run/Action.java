@@ -1,4 +1,4 @@
-package io.distcron.job;
+package io.distcron.run;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
