@@ -58,6 +58,15 @@ public final class Configs {
         .toList();
   }
 
+  /**
+   * Where management listens: {@code bind-hostname} when set (a pod binds 0.0.0.0 and advertises
+   * its own address as {@code hostname}), else {@code hostname}.
+   */
+  static String managementBindAddress(Config config) {
+    String bind = config.getString("pekko.management.http.bind-hostname");
+    return bind.isBlank() ? config.getString("pekko.management.http.hostname") : bind;
+  }
+
   private static Config layered(Map<String, ?> overrides, Config app) {
     Config config =
         ConfigFactory.parseMap(overrides)
@@ -74,7 +83,7 @@ public final class Configs {
         (drainMillis + DRAIN_MARGIN_MILLIS) + "ms");
     // Leave and down over HTTP only from the machine itself: reachable from elsewhere, the cluster
     // routes are read-only (a node is then drained with SIGTERM).
-    if (!LOOPBACK.contains(config.getString("pekko.management.http.hostname"))) {
+    if (!LOOPBACK.contains(managementBindAddress(config))) {
       derived.put("pekko.management.http.route-providers-read-only", true);
     }
     return ConfigFactory.parseMap(derived).withFallback(config);
