@@ -3,12 +3,18 @@ package io.distcron;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distcron.api.HttpServer;
 import io.distcron.cluster.JournalCompactor;
+import io.distcron.cluster.LeaseKeeper;
 import io.distcron.cluster.Membership;
+import io.distcron.cluster.NodeFence;
 import io.distcron.cluster.Readiness;
 import io.distcron.cluster.RunReaper;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
+import io.distcron.exec.HttpRunner;
+import io.distcron.exec.Launch;
+import io.distcron.exec.ShellRunner;
 import io.distcron.job.JobEntity;
+import io.distcron.job.JobReports;
 import io.distcron.job.JobsClient;
 import io.distcron.metrics.NodeMetrics;
 import io.distcron.placement.ExecutorDirectory;
@@ -25,7 +31,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.pekko.Done;
@@ -48,9 +53,6 @@ import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
  */
 final class Guardian {
   private static final Duration ABANDON_TIMEOUT = Duration.ofSeconds(8);
-
-  /** Within Pekko's 10 s for the phase; longer means the database is gone, and the retries too. */
-  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(5);
 
   private Guardian() {}
 
@@ -76,28 +78,55 @@ final class Guardian {
     ActorSystem<?> system = ctx.getSystem();
     Executor blocking =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("distcron-blocking-dispatcher"));
+    Executor runPool =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("distcron-run-dispatcher"));
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     Stores stores = new Stores(new RunStore(ds), new JobIndex(ds, mapper), blocking);
-    Placement placement = new Placement(Membership.selfNode(system));
-    flushRunsOnShutdown(system, stores);
+    String self = Membership.selfNode(system);
+    Placement placement = new Placement(self, Membership.members(system));
+    Cluster cluster = Cluster.get(system);
+    NodeFence fence = new NodeFence(self, () -> cluster.selfMember().status().toString());
 
     ActorRef<ExecutorNode.Command> executor = null;
     AtomicInteger inProgress = null;
     NodeMetrics metrics = NodeMetrics.register(system);
-    if (Cluster.get(system).selfMember().hasRole("executor")) {
+    if (cluster.selfMember().hasRole("executor")) {
       inProgress = metrics.runsInProgress();
+      DistcronSettings.Executor exec = settings.executor();
+      Launch.Runners runners =
+          new Launch.Runners(
+              new ShellRunner(exec.outputTailBytes(), exec.killGrace()),
+              new HttpRunner(system, exec.outputTailBytes()),
+              stores.runs(),
+              runPool,
+              blocking,
+              exec.liveOutputBytes());
       executor =
           ctx.spawn(
-              ExecutorNode.create(placement.selfNode(), settings, clock, stores, inProgress),
+              ExecutorNode.create(
+                  new ExecutorNode.Self(self, Membership.selfUid(system)),
+                  exec.reportRetry(),
+                  exec.capacity(),
+                  clock,
+                  runners,
+                  new JobReports(system),
+                  fence,
+                  inProgress),
               "executor");
-      drainOnShutdown(system, executor, settings.executor().drainGrace());
+      drainOnShutdown(system, executor, exec.drainGrace());
     }
+    // Its pings must be answered in time on a node whose default dispatcher is busy with jobs.
+    ctx.spawn(
+        LeaseKeeper.create(
+            fence, settings.lease().duration(), settings.lease().pingInterval(), executor),
+        "lease-keeper",
+        DispatcherSelector.fromConfig("pekko.actor.internal-dispatcher"));
     ctx.spawn(ExecutorDirectory.create(placement, executor), "executor-directory");
     ctx.spawn(
         LoadPublisher.create(placement, inProgress, settings.executor().capacity()),
         "load-publisher");
-    JobEntity.init(system, new JobEntity.Deps(settings, clock, stores, placement));
+    JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence));
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
         system,
@@ -107,7 +136,10 @@ final class Guardian {
     HttpServer.start(
             system,
             settings,
-            new JobsClient(system, settings.askTimeout()),
+            new JobsClient(
+                system,
+                settings.askTimeout(),
+                name -> stores.async(() -> stores.jobs().revision(name))),
             stores,
             new TokenStore(ds),
             new AuditLog(ds),
@@ -125,20 +157,6 @@ final class Guardian {
             });
   }
 
-  /** The run records still queued for the database are written before the node lets go of it. */
-  private static void flushRunsOnShutdown(ActorSystem<?> system, Stores stores) {
-    CoordinatedShutdown.get(system)
-        .addTask(
-            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
-            "flush-run-records",
-            () ->
-                stores
-                    .written()
-                    .toCompletableFuture()
-                    .completeOnTimeout(null, FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .thenApply(ok -> Done.getInstance()));
-  }
-
   /**
    * Before the node's shards are handed off, its runs may finish within the grace; what still runs
    * then is reported LOST, so its job retries it on another node.
@@ -150,15 +168,25 @@ final class Guardian {
             CoordinatedShutdown.PhaseBeforeClusterShutdown(),
             "drain-executor",
             () ->
-                AskPattern.<ExecutorNode.Command, Done>ask(
-                        executor, ExecutorNode.Drain::new, grace, system.scheduler())
-                    .exceptionallyCompose(
-                        timeout ->
-                            AskPattern.ask(
-                                executor,
-                                ExecutorNode.Abandon::new,
-                                ABANDON_TIMEOUT,
-                                system.scheduler()))
-                    .exceptionally(err -> Done.getInstance()));
+                // A downed node's runs were killed when it learnt it: nothing to wait for.
+                downed(system)
+                    ? CompletableFuture.completedFuture(Done.getInstance())
+                    : AskPattern.<ExecutorNode.Command, Done>ask(
+                            executor, ExecutorNode.Drain::new, grace, system.scheduler())
+                        .exceptionallyCompose(
+                            timeout ->
+                                AskPattern.ask(
+                                    executor,
+                                    ExecutorNode.Abandon::new,
+                                    ABANDON_TIMEOUT,
+                                    system.scheduler()))
+                        .exceptionally(err -> Done.getInstance()));
+  }
+
+  private static boolean downed(ActorSystem<?> system) {
+    return CoordinatedShutdown.get(system)
+        .getShutdownReason()
+        .map(r -> r.equals(CoordinatedShutdown.clusterDowningReason()))
+        .orElse(false);
   }
 }

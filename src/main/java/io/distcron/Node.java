@@ -2,6 +2,7 @@ package io.distcron;
 
 import com.typesafe.config.Config;
 import com.zaxxer.hikari.HikariDataSource;
+import io.distcron.cluster.LeaseTimings;
 import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
 import io.distcron.store.Database;
@@ -35,6 +36,7 @@ public final class Node implements AutoCloseable {
   public static Node start(Config config, Clock clock) throws Exception {
     DistcronSettings settings = DistcronSettings.from(config);
     refuseOpenApiOffLoopback(settings);
+    refuseUnsafeLeaseTimings(settings, config);
     HikariDataSource ds = Database.open(settings.db());
     ActorSystem<?> system = null;
     try {
@@ -73,6 +75,16 @@ public final class Node implements AutoCloseable {
                 + " random secret (then create tokens with POST /api/v1/tokens), or listen on 127.0.0.1");
       }
     }
+  }
+
+  private static void refuseUnsafeLeaseTimings(DistcronSettings settings, Config config) {
+    String problem =
+        LeaseTimings.problem(
+            settings.lease().duration(),
+            settings.lease().watchdogTimeout(),
+            config.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"),
+            config.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
+    if (problem != null) throw new IllegalStateException(problem);
   }
 
   public ActorSystem<?> system() {

@@ -158,7 +158,7 @@ final class JobRoutes {
             .map(
                 e ->
                     dto(
-                        new JobEntity.JobView(e.spec(), e.paused(), null, nextFires(e), 0, 0),
+                        new JobEntity.JobView(e.spec(), e.paused(), null, nextFires(e), 0, 0, 0),
                         stores.runs().lastByJob(e.spec().name())))
             .toList();
     return new Dtos.Page<>(items, page.next());

@@ -13,7 +13,8 @@ public record DistcronSettings(
     Executor executor,
     Journal journal,
     Retention retention,
-    Auth auth) {
+    Auth auth,
+    Lease lease) {
 
   public record Db(String url, String user, String password, int poolSize) {
     public boolean isPostgres() {
@@ -28,7 +29,15 @@ public record DistcronSettings(
       Duration killGrace,
       Duration drainGrace,
       Duration ackTimeout,
-      Duration reportRetry) {}
+      Duration reportRetry,
+      Duration checkInterval) {}
+
+  /**
+   * The node's cluster lease ({@code io.distcron.cluster.NodeFence}): how long one majority answer
+   * keeps it, how often it asks, and how long a run's watchdog waits for the node before killing
+   * the run.
+   */
+  public record Lease(Duration duration, Duration pingInterval, Duration watchdogTimeout) {}
 
   /**
    * Jobs snapshot every {@code snapshotEvery} events; the events and snapshots before are
@@ -60,7 +69,8 @@ public record DistcronSettings(
             c.getDuration("executor.kill-grace"),
             c.getDuration("executor.drain-grace"),
             c.getDuration("executor.ack-timeout"),
-            c.getDuration("executor.report-retry")),
+            c.getDuration("executor.report-retry"),
+            c.getDuration("executor.check-interval")),
         new Journal(c.getInt("job.snapshot-every"), c.getDuration("job.compact-interval")),
         new Retention(
             c.getInt("retention.max-runs-per-job"),
@@ -69,6 +79,10 @@ public record DistcronSettings(
         new Auth(
             c.getString("auth.admin-token"),
             c.getDouble("auth.changes-per-second"),
-            c.getInt("auth.burst")));
+            c.getInt("auth.burst")),
+        new Lease(
+            c.getDuration("lease.duration"),
+            c.getDuration("lease.ping-interval"),
+            c.getDuration("lease.watchdog-timeout")));
   }
 }

@@ -1,388 +1,422 @@
 package io.distcron.exec;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.distcron.CborSerializable;
-import io.distcron.config.DistcronSettings;
-import io.distcron.job.JobEntity;
-import io.distcron.metrics.NodeMetrics;
 import io.distcron.run.Action;
+import io.distcron.run.RunOutcome;
 import io.distcron.run.RunReason;
-import io.distcron.run.RunRecord;
 import io.distcron.run.RunStatus;
-import io.distcron.store.Stores;
-import java.io.IOException;
+import io.distcron.run.RunToken;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs the executions handed to this node, one per node, registered with the Receptionist.
+ * Runs the executions handed to this node; one per node, registered with the Receptionist.
  *
- * <p>It owns the processes it started: it accepts a run while under capacity, records it as RUNNING
- * and then finished in the run store, and reports the outcome to the run's job entity until the
- * entity acknowledges, so a job recovering elsewhere still learns how its run ended. Blocking work
- * (the process, JDBC) runs on the blocking dispatcher and comes back as a message.
+ * <p>It owns the processes it starts. A hand-off ({@link Run}) carries a fencing token; the
+ * executor starts a token at most once, only while {@link Guard} lets this node start runs (it
+ * holds its cluster lease, it is Up, it is not being downed) and never after it told the job "not
+ * here" for that token ({@link RunSlots}). It reports {@link Started} and {@link Ended} to the
+ * run's job through {@link Reports} until the job acknowledges ({@link Ack}), and answers a job's
+ * {@link Check} with the run's state or a refusal. Blocking work (starting a process, JDBC) runs
+ * off the actor and comes back as a message.
  */
 public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
 
   public static final ServiceKey<Command> KEY =
       ServiceKey.create(Command.class, "distcron-executor");
   private static final String RESEND = "resend";
+  private static final Logger log = LoggerFactory.getLogger(ExecutorNode.class);
+
+  // ---- protocol
 
   public sealed interface Command extends CborSerializable {}
 
+  /** {@code nodeUid}: the incarnation of this node the job handed the run to. */
   public record Run(
-      String runId,
+      RunToken token,
+      long nodeUid,
       String job,
       Instant scheduledAt,
       int attempt,
       RunReason reason,
       Action action,
-      int timeoutSeconds,
-      ActorRef<RunAck> replyTo)
+      int timeoutSeconds)
       implements Command {}
 
-  public record IsRunning(String runId, ActorRef<Running> replyTo) implements Command {}
+  /** A job asks how its run is: answered with a report. */
+  public record Check(RunToken token, String job, long nodeUid) implements Command {}
 
-  /** Kill a run's whole process tree (TERM, then KILL after the grace); it then ends KILLED. */
-  public record Kill(String runId) implements Command {}
+  /** Kill a run's whole tree (TERM, then KILL after the grace); it then ends KILLED. */
+  public record Kill(RunToken token, String job, long nodeUid) implements Command {}
+
+  /** From the job: it has persisted the run's start ({@code ended} false) or end. */
+  public record Ack(RunToken token, boolean ended) implements Command {}
 
   /**
-   * Coordinated shutdown, first step: refuse new runs, leave the Receptionist, and answer once
-   * every run in progress has ended and its outcome is acknowledged.
+   * Coordinated shutdown, first step: refuse new runs and answer once every run in progress has
+   * ended and its end is acknowledged.
    */
   public record Drain(ActorRef<Done> replyTo) implements Command {}
 
   /**
-   * Coordinated shutdown, when the grace is over: the runs still going are reported LOST (their
-   * jobs retry them elsewhere) and killed; answers once the jobs have the reports.
+   * Coordinated shutdown, when the grace is over: the runs still going are killed and reported LOST
+   * (their jobs retry them elsewhere); answers once the jobs have the reports.
    */
   public record Abandon(ActorRef<Done> replyTo) implements Command {}
 
-  record Ended(String runId, String job, RunStatus status) implements Command {}
+  /** This node was downed or quarantined: kill every run now and start nothing more. */
+  public record Fence(String why) implements Command {}
 
-  record Reported(String runId, boolean delivered) implements Command {}
+  private record Launched(RunToken token, Launch launch, String refusedWhy) implements Command {}
 
-  record ResendReports() implements Command {}
+  private record Finished(RunToken token, Result result) implements Command {}
 
-  public sealed interface RunAck extends CborSerializable {}
+  private record Resend() implements Command {}
 
-  public record Accepted(String runId) implements RunAck {}
+  /** What an executor tells a run's job. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Refused.class, name = "refused"),
+    @JsonSubTypes.Type(value = Started.class, name = "started"),
+    @JsonSubTypes.Type(value = Ended.class, name = "ended")
+  })
+  public sealed interface Report extends CborSerializable {
+    RunToken token();
 
-  public record Refused(String runId, String why) implements RunAck {}
-
-  public record Running(String runId, boolean running) implements CborSerializable {}
-
-  /** A finished run whose outcome its job has not acknowledged yet. */
-  private record Report(String job, RunStatus status) {}
-
-  public static Behavior<Command> create(
-      String node,
-      DistcronSettings settings,
-      Clock clock,
-      Stores stores,
-      AtomicInteger inProgress) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> {
-                  ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-                  timers.startTimerWithFixedDelay(
-                      RESEND, new ResendReports(), settings.executor().reportRetry());
-                  return new ExecutorNode(ctx, timers, node, settings, clock, stores, inProgress);
-                }));
+    String node();
   }
 
-  private final String node;
-  private final DistcronSettings.Executor settings;
+  /** This token was not started here and never will be. */
+  public record Refused(RunToken token, String node, String why) implements Report {}
+
+  public record Started(RunToken token, String node, Instant at, ActorRef<Command> executor)
+      implements Report {}
+
+  public record Ended(
+      RunToken token, String node, RunOutcome outcome, Instant at, ActorRef<Command> executor)
+      implements Report {}
+
+  /** How reports reach a run's job, wherever it lives now. */
+  public interface Reports {
+    void send(String job, Report report);
+  }
+
+  /** Whether this node may start runs now. */
+  public interface Guard {
+    /** Null when it may; otherwise why not, for the refusal. */
+    String whyNotStart();
+  }
+
+  /** Who this executor is: its node's name ({@code host:port}) and incarnation. */
+  public record Self(String node, long uid) {}
+
+  // ---- wiring
+
+  public static Behavior<Command> create(
+      Self self,
+      Duration reportRetry,
+      int capacity,
+      Clock clock,
+      Launch.Runners runners,
+      Reports reports,
+      Guard guard,
+      AtomicInteger inProgress) {
+    Behavior<Command> behavior =
+        Behaviors.setup(
+            ctx ->
+                Behaviors.withTimers(
+                    timers -> {
+                      ctx.getSystem()
+                          .receptionist()
+                          .tell(Receptionist.register(KEY, ctx.getSelf()));
+                      timers.startTimerWithFixedDelay(RESEND, new Resend(), reportRetry);
+                      return new ExecutorNode(
+                          ctx, self, capacity, clock, runners, reports, guard, inProgress);
+                    }));
+    // Its memory of the runs is what fences them: an error handling one message must not lose it.
+    return Behaviors.supervise(behavior).onFailure(SupervisorStrategy.resume());
+  }
+
+  private final Self self;
+  private final int capacity;
   private final Clock clock;
-  private final Stores stores;
-  private final ShellRunner runner;
-  private final HttpRunner httpRunner;
+  private final Launch.Runners runners;
+  private final Reports reports;
+  private final Guard guard;
   private final AtomicInteger inProgress;
-
-  /** Accepted and not yet ended; touched by the actor only. */
-  private final Set<String> active = new HashSet<>();
-
-  /** Accepted runs, for reporting them lost if the node must go before they end. */
-  private final Map<String, Run> runOf = new HashMap<>();
-
-  /** Reported LOST at shutdown: their own end, if it still comes, changes nothing. */
-  private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+  private final RunSlots slots = new RunSlots();
 
   /** Who waits for the drain to finish; null while the node takes runs. */
   private ActorRef<Done> draining;
 
-  /** Started processes, written by the blocking task, read by the actor to kill. */
-  private final Map<String, Execution> executions = new ConcurrentHashMap<>();
-
-  private final Set<String> killRequested = ConcurrentHashMap.newKeySet();
-  private final Map<String, Report> reports = new HashMap<>();
-  private final ClusterSharding sharding;
-  private final Duration askTimeout;
+  /** Non-null once the node was downed: nothing starts again. */
+  private String fenced;
 
   private ExecutorNode(
       ActorContext<Command> ctx,
-      TimerScheduler<Command> timers,
-      String node,
-      DistcronSettings settings,
+      Self self,
+      int capacity,
       Clock clock,
-      Stores stores,
+      Launch.Runners runners,
+      Reports reports,
+      Guard guard,
       AtomicInteger inProgress) {
     super(ctx);
-    this.node = node;
-    this.settings = settings.executor();
+    this.self = self;
+    this.capacity = capacity;
     this.clock = clock;
-    this.stores = stores;
+    this.runners = runners;
+    this.reports = reports;
+    this.guard = guard;
     this.inProgress = inProgress;
-    this.runner = new ShellRunner(this.settings.outputTailBytes(), this.settings.killGrace());
-    this.httpRunner = new HttpRunner(ctx.getSystem(), this.settings.outputTailBytes());
-    this.sharding = ClusterSharding.get(ctx.getSystem());
-    this.askTimeout = settings.askTimeout();
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Run.class, this::onRun)
-        .onMessage(IsRunning.class, this::onIsRunning)
+        .onMessage(Launched.class, this::onLaunched)
+        .onMessage(Finished.class, this::onFinished)
+        .onMessage(Check.class, this::onCheck)
         .onMessage(Kill.class, this::onKill)
+        .onMessage(Ack.class, this::onAck)
+        .onMessage(Resend.class, r -> resend())
         .onMessage(Drain.class, this::onDrain)
         .onMessage(Abandon.class, this::onAbandon)
-        .onMessage(Ended.class, this::onEnded)
-        .onMessage(Reported.class, this::onReported)
-        .onMessage(ResendReports.class, r -> resend())
+        .onMessage(Fence.class, this::onFence)
         .build();
   }
 
   private Behavior<Command> onRun(Run run) {
-    if (draining != null) {
-      run.replyTo().tell(new Refused(run.runId(), node + " is shutting down"));
+    if (wrongIncarnation(run.nodeUid())) {
+      refuse(run.job(), run.token(), "it was handed to an earlier incarnation of " + self.node());
       return this;
     }
-    if (active.contains(run.runId())) {
-      run.replyTo().tell(new Accepted(run.runId()));
-      return this;
+    RunSlots.Admission admission = slots.admit(run, whyNotStart(), capacity);
+    if (admission instanceof RunSlots.Again again) {
+      report(again.slot());
+    } else if (admission instanceof RunSlots.Refuse refuse) {
+      refuse.older().ifPresent(this::kill);
+      refuse(run.job(), run.token(), refuse.why());
+    } else if (admission instanceof RunSlots.Accept) {
+      counted();
+      getContext()
+          .getLog()
+          .info(
+              "Run {} of job {} starting (tick {}, attempt {})",
+              run.token(),
+              run.job(),
+              run.scheduledAt(),
+              run.attempt());
+      // The last look before the process exists: a node frozen since the hand-off was accepted may
+      // have lost its lease meanwhile.
+      getContext()
+          .pipeToSelf(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    String whyNot = guard.whyNotStart();
+                    return whyNot != null
+                        ? new Launched(run.token(), null, whyNot)
+                        : new Launched(run.token(), Launch.start(run, runners), null);
+                  },
+                  runners.runPool()),
+              (launched, err) ->
+                  err == null
+                      ? launched
+                      : new Launched(run.token(), null, "could not start: " + err.getMessage()));
     }
-    if (inProgress.get() >= settings.capacity()) {
-      run.replyTo()
-          .tell(
-              new Refused(
-                  run.runId(), node + " is at capacity (" + settings.capacity() + " runs)"));
-      return this;
-    }
-    inProgress.incrementAndGet();
-    getContext()
-        .getLog()
-        .info(
-            "Run {} of job {} starting (tick {}, attempt {})",
-            run.runId(),
-            run.job(),
-            run.scheduledAt(),
-            run.attempt());
-    active.add(run.runId());
-    runOf.put(run.runId(), run);
-    run.replyTo().tell(new Accepted(run.runId()));
-    getContext()
-        .pipeToSelf(
-            CompletableFuture.supplyAsync(() -> execute(run), stores.blocking()),
-            (status, err) ->
-                new Ended(run.runId(), run.job(), err == null ? status : RunStatus.FAILED));
     return this;
   }
 
-  /** On the blocking dispatcher: record, start, wait, record. */
-  private RunStatus execute(Run run) {
-    Instant started = clock.instant();
-    stores.write(
-        new RunRecord(
-            run.runId(),
-            run.job(),
-            run.scheduledAt(),
-            null,
-            started,
-            null,
-            node,
-            run.attempt(),
-            run.reason(),
-            RunStatus.RUNNING,
-            null,
-            null,
-            null));
-    OutputSink sink =
-        new OutputSink(run.runId(), stores.runs(), stores.blocking(), settings.liveOutputBytes());
-    Result result;
-    if (run.action() instanceof Action.Shell shell) {
-      result = runShell(run, shell, sink);
-    } else if (run.action() instanceof Action.Http http) {
-      int seconds = http.timeoutSeconds() != null ? http.timeoutSeconds() : run.timeoutSeconds();
-      result = httpRunner.run(http, Duration.ofSeconds(seconds), sink).toCompletableFuture().join();
-    } else {
-      result = new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action());
+  private Behavior<Command> onLaunched(Launched l) {
+    RunSlots.Slot slot = slots.get(l.token().runId()).orElseThrow();
+    if (l.launch() == null) {
+      slots.withdraw(l.token());
+      counted();
+      refuse(slot.run.job(), l.token(), l.refusedWhy());
+      return drained();
     }
-    sink.flush();
-    if (abandoned.contains(run.runId())) return RunStatus.LOST;
-    stores.write(
-        new RunRecord(
-            run.runId(),
-            run.job(),
-            run.scheduledAt(),
-            null,
-            started,
-            clock.instant(),
-            node,
-            run.attempt(),
-            run.reason(),
-            result.status(),
-            result.exitCode(),
-            result.message(),
-            result.outputTail()));
-    return result.status();
+    slot.launch = l.launch();
+    slot.phase = RunSlots.Phase.RUNNING;
+    slot.startedAt = clock.instant();
+    if (slot.abandonedWhy != null) l.launch().killNow();
+    else if (slot.killRequested) l.launch().kill();
+    report(slot);
+    getContext()
+        .pipeToSelf(
+            l.launch().result(),
+            (result, err) ->
+                new Finished(
+                    l.token(),
+                    err == null
+                        ? result
+                        : new Result(RunStatus.FAILED, null, "", "run failed: " + err)));
+    return this;
   }
 
-  private Result runShell(Run run, Action.Shell shell, OutputSink sink) {
-    Map<String, String> env = new HashMap<>(shell.env());
-    env.put("DISTCRON_JOB", run.job());
-    env.put("DISTCRON_RUN_ID", run.runId());
-    env.put("DISTCRON_SCHEDULED_AT", run.scheduledAt().toString());
-    env.put("DISTCRON_ATTEMPT", Integer.toString(run.attempt()));
-    Execution execution;
-    try {
-      execution = runner.start(shell.command(), env, shell.workingDir(), sink);
-    } catch (IOException e) {
-      return Result.failedToStart(e);
+  private Behavior<Command> onFinished(Finished f) {
+    RunSlots.Slot slot = slots.get(f.token().runId()).orElseThrow();
+    Result r = f.result();
+    slot.phase = RunSlots.Phase.ENDED;
+    slot.endedAt = clock.instant();
+    slot.outcome =
+        slot.abandonedWhy != null
+            ? RunOutcome.of(RunStatus.LOST, slot.abandonedWhy)
+            : new RunOutcome(r.status(), r.exitCode(), r.message());
+    counted();
+    getContext()
+        .getLog()
+        .info("Run {} of job {} ended {}", f.token(), slot.run.job(), slot.outcome.status());
+    keepTail(f.token(), r.outputTail());
+    report(slot);
+    return this;
+  }
+
+  private Behavior<Command> onCheck(Check c) {
+    if (wrongIncarnation(c.nodeUid())) {
+      refuse(c.job(), c.token(), "it was handed to an earlier incarnation of " + self.node());
+      return this;
     }
-    executions.put(run.runId(), execution);
-    // A kill that came while the process was starting.
-    if (killRequested.remove(run.runId())) execution.kill();
-    try {
-      return execution.await(Duration.ofSeconds(run.timeoutSeconds()));
-    } catch (InterruptedException e) {
-      // Only a node going down interrupts the blocking pool: stop the process rather than orphan
-      // it.
-      execution.kill();
-      Thread.currentThread().interrupt();
-      return new Result(RunStatus.LOST, null, "", "node shut down during the run");
-    }
+    Optional<RunSlots.Slot> slot = slots.lookUp(c.token());
+    if (slot.isPresent()) report(slot.get());
+    else refuse(c.job(), c.token(), "no such run on " + self.node());
+    return this;
   }
 
   private Behavior<Command> onKill(Kill k) {
-    Execution execution = executions.get(k.runId());
-    if (execution != null) {
-      execution.kill();
-    } else if (active.contains(k.runId())) {
-      killRequested.add(k.runId());
+    if (wrongIncarnation(k.nodeUid())) {
+      refuse(k.job(), k.token(), "it was handed to an earlier incarnation of " + self.node());
+      return this;
     }
+    Optional<RunSlots.Slot> slot = slots.lookUp(k.token());
+    if (slot.isPresent()) kill(slot.get());
+    else refuse(k.job(), k.token(), "no such run on " + self.node());
     return this;
   }
 
-  private Behavior<Command> onIsRunning(IsRunning q) {
-    q.replyTo()
-        .tell(new Running(q.runId(), active.contains(q.runId()) || reports.containsKey(q.runId())));
+  private void kill(RunSlots.Slot slot) {
+    slot.killRequested = true;
+    if (slot.launch != null && slot.live()) slot.launch.kill();
+  }
+
+  private Behavior<Command> onAck(Ack a) {
+    if (a.ended()) {
+      slots.acknowledgeEnd(a.token());
+      return drained();
+    }
+    slots
+        .get(a.token().runId())
+        .filter(s -> s.token().equals(a.token()))
+        .ifPresent(s -> s.startAcked = true);
     return this;
   }
 
-  private Behavior<Command> onEnded(Ended e) {
-    executions.remove(e.runId());
-    killRequested.remove(e.runId());
-    active.remove(e.runId());
-    runOf.remove(e.runId());
-    inProgress.decrementAndGet();
-    if (abandoned.remove(e.runId())) return this;
-    getContext().getLog().info("Run {} of job {} ended {}", e.runId(), e.job(), e.status());
-    NodeMetrics.of(getContext().getSystem()).runFinished(e.job(), e.status());
-    reports.put(e.runId(), new Report(e.job(), e.status()));
-    report(e.runId(), reports.get(e.runId()));
+  private Behavior<Command> resend() {
+    for (RunSlots.Slot slot : slots.all()) {
+      if (slot.phase == RunSlots.Phase.ENDED
+          || (slot.phase == RunSlots.Phase.RUNNING && !slot.startAcked)) {
+        report(slot);
+      }
+    }
     return this;
   }
 
   private Behavior<Command> onDrain(Drain d) {
-    if (draining == null) {
-      getContext().getLog().info("Draining: {} runs in progress", active.size());
-      getContext()
-          .getSystem()
-          .receptionist()
-          .tell(Receptionist.deregister(KEY, getContext().getSelf()));
-    }
+    if (draining == null) getContext().getLog().info("Draining: {} runs in progress", slots.live());
     draining = d.replyTo();
     return drained();
   }
 
-  private Behavior<Command> drained() {
-    if (draining != null && active.isEmpty() && reports.isEmpty()) {
-      draining.tell(Done.getInstance());
-    }
-    return this;
-  }
-
   private Behavior<Command> onAbandon(Abandon a) {
-    Instant now = clock.instant();
-    for (String runId : Set.copyOf(active)) {
-      abandoned.add(runId);
-      Run run = runOf.remove(runId);
+    for (RunSlots.Slot slot : slots.all()) {
+      if (!slot.live()) continue;
       getContext()
           .getLog()
-          .warn("Run {} of job {} still going at shutdown: reported LOST", runId, run.job());
-      stores.write(
-          new RunRecord(
-              runId,
-              run.job(),
-              run.scheduledAt(),
-              null,
-              null,
-              now,
-              node,
-              run.attempt(),
-              run.reason(),
-              RunStatus.LOST,
-              null,
-              "node " + node + " shut down before the run finished",
-              null));
-      reports.put(runId, new Report(run.job(), RunStatus.LOST));
-      report(runId, reports.get(runId));
-      Execution execution = executions.get(runId);
-      if (execution != null) execution.kill();
-      active.remove(runId);
+          .warn(
+              "Run {} of job {} still going at shutdown: killed, ends LOST",
+              slot.token(),
+              slot.run.job());
+      slot.abandonedWhy = "node " + self.node() + " shut down before the run finished";
+      if (slot.launch != null) slot.launch.kill();
     }
     draining = a.replyTo();
     return drained();
   }
 
-  private Behavior<Command> resend() {
-    reports.forEach(this::report);
+  private Behavior<Command> onFence(Fence f) {
+    if (fenced != null) return this;
+    fenced = f.why();
+    getContext().getLog().warn("Node fenced ({}): killing {} runs", f.why(), slots.live());
+    for (RunSlots.Slot slot : slots.all()) {
+      if (!slot.live()) continue;
+      slot.abandonedWhy = "node " + self.node() + " was fenced: " + f.why();
+      if (slot.launch != null) slot.launch.killNow();
+    }
     return this;
   }
 
-  private Behavior<Command> onReported(Reported r) {
-    // Undelivered reports stay and go again with the next resend.
-    if (r.delivered()) reports.remove(r.runId());
-    return drained();
+  private Behavior<Command> drained() {
+    if (draining != null && slots.isEmpty()) draining.tell(Done.getInstance());
+    return this;
   }
 
-  private void report(String runId, Report r) {
-    getContext()
-        .pipeToSelf(
-            sharding
-                .entityRefFor(JobEntity.ENTITY_KEY, r.job())
-                .<Done>ask(
-                    replyTo -> new JobEntity.RunEnded(runId, r.status(), replyTo), askTimeout),
-            (done, err) -> new Reported(runId, err == null));
+  private String whyNotStart() {
+    if (fenced != null) return self.node() + " was fenced: " + fenced;
+    if (draining != null) return self.node() + " is shutting down";
+    return guard.whyNotStart();
+  }
+
+  /** A message for another incarnation of this node; 0 is a run from before incarnations. */
+  private boolean wrongIncarnation(long uid) {
+    return uid != 0 && uid != self.uid();
+  }
+
+  private void report(RunSlots.Slot slot) {
+    ActorRef<Command> me = getContext().getSelf();
+    if (slot.phase == RunSlots.Phase.RUNNING) {
+      reports.send(slot.run.job(), new Started(slot.token(), self.node(), slot.startedAt, me));
+    } else if (slot.phase == RunSlots.Phase.ENDED) {
+      reports.send(
+          slot.run.job(), new Ended(slot.token(), self.node(), slot.outcome, slot.endedAt, me));
+    }
+  }
+
+  private void refuse(String job, RunToken token, String why) {
+    reports.send(job, new Refused(token, self.node(), why));
+  }
+
+  private void counted() {
+    inProgress.set(slots.live());
+  }
+
+  /** The run's final output tail, kept by run id; the live chunks may have stopped at their cap. */
+  private void keepTail(RunToken token, String tail) {
+    if (tail == null || tail.isEmpty()) return;
+    CompletableFuture.runAsync(
+            () -> runners.store().keepTail(token.runId(), tail), runners.jdbcPool())
+        .whenComplete(
+            (ok, err) -> {
+              if (err != null) {
+                log.warn("Output tail of run {} not stored: {}", token, err.toString());
+              }
+            });
   }
 }

@@ -2,6 +2,7 @@ package io.distcron.job;
 
 import io.distcron.CborSerializable;
 import io.distcron.run.RunReason;
+import io.distcron.run.RunToken;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * again. Defining or resuming a job moves it to that moment, since ticks before it are not owed.
  *
  * @param spec null while the job does not exist (never defined, or deleted)
- * @param active runs handed to an executor (or done in place) and not yet finished, by run id
+ * @param active runs handed to an executor and not yet finished, by run id
  * @param queued runs decided but waiting: for the active run to end, or for a retry's backoff
  */
 public record JobState(
@@ -28,10 +29,37 @@ public record JobState(
     implements CborSerializable {
 
   /**
-   * A run in flight; {@code node} is the executor it was handed to (null for runs done in place).
+   * A run in flight.
+   *
+   * @param node the executor node it was handed to ({@code host:port}); null if none
+   * @param nodeUid that node's incarnation; 0 for a run handed over before incarnations were
+   *     recorded (its fate can only be learnt, never assumed)
+   * @param epoch of the current hand-off; 0 likewise
+   * @param startedAt when its executor reported it started; null until then
    */
-  public record ActiveRun(Instant scheduledAt, int attempt, RunReason reason, String node)
-      implements CborSerializable {}
+  public record ActiveRun(
+      Instant scheduledAt,
+      int attempt,
+      RunReason reason,
+      String node,
+      long nodeUid,
+      int epoch,
+      Instant startedAt)
+      implements CborSerializable {
+
+    public RunToken token(String runId) {
+      return new RunToken(runId, epoch);
+    }
+
+    public boolean started() {
+      return startedAt != null;
+    }
+
+    /** Handed over by a version that did not fence hand-offs: whether it ran is unknowable. */
+    public boolean legacy() {
+      return node != null && nodeUid == 0;
+    }
+  }
 
   /** A run that is decided and waits; it may not start before {@code notBefore}. */
   public record QueuedRun(
@@ -73,19 +101,27 @@ public record JobState(
     if (event instanceof JobEntity.Defined d) return with(d.spec(), paused).marked(d.at());
     if (event instanceof JobEntity.Paused) return with(spec, true);
     if (event instanceof JobEntity.Resumed r) return with(spec, false).marked(r.at());
-    if (event instanceof JobEntity.Deleted)
+    if (event instanceof JobEntity.Deleted) {
       return new JobState(null, false, lastScheduled, Map.of(), List.of());
+    }
     if (event instanceof JobEntity.RunFired f) return fired(f);
     if (event instanceof JobEntity.RunQueued q) return queued(q);
-    if (event instanceof JobEntity.TicksSkipped s)
+    if (event instanceof JobEntity.TicksSkipped s) {
       return marked(s.ticks().get(s.ticks().size() - 1));
+    }
+    if (event instanceof JobEntity.TickRangeSkipped r) return marked(r.until().minusNanos(1));
     if (event instanceof JobEntity.RunRedirected r) return redirected(r);
+    if (event instanceof JobEntity.RunStarted s) return started(s);
     if (event instanceof JobEntity.RunFinished f) return finished(f.runId());
     throw new IllegalArgumentException("unknown event " + event);
   }
 
   private JobState with(JobSpec newSpec, boolean newPaused) {
     return new JobState(newSpec, newPaused, lastScheduled, active, queued);
+  }
+
+  private JobState withActive(Map<String, ActiveRun> nextActive) {
+    return new JobState(spec, paused, lastScheduled, nextActive, queued);
   }
 
   private JobState marked(Instant at) {
@@ -100,7 +136,10 @@ public record JobState(
   private JobState fired(JobEntity.RunFired f) {
     Map<String, ActiveRun> nextActive = new HashMap<>(active);
     if (!f.done()) {
-      nextActive.put(f.runId(), new ActiveRun(f.scheduledAt(), f.attempt(), f.reason(), f.node()));
+      nextActive.put(
+          f.runId(),
+          new ActiveRun(
+              f.scheduledAt(), f.attempt(), f.reason(), f.node(), f.nodeUid(), f.epoch(), null));
     }
     List<QueuedRun> nextQueued = new ArrayList<>(queued);
     nextQueued.removeIf(q -> q.runId().equals(f.runId()));
@@ -119,9 +158,31 @@ public record JobState(
   private JobState redirected(JobEntity.RunRedirected r) {
     ActiveRun run = active.get(r.runId());
     if (run == null) return this;
+    // Events from before epochs were recorded say 0: the next epoch, as it then was.
+    int epoch = r.epoch() > 0 ? r.epoch() : run.epoch() + 1;
     Map<String, ActiveRun> next = new HashMap<>(active);
-    next.put(r.runId(), new ActiveRun(run.scheduledAt(), run.attempt(), run.reason(), r.node()));
-    return new JobState(spec, paused, lastScheduled, next, queued);
+    next.put(
+        r.runId(),
+        new ActiveRun(
+            run.scheduledAt(), run.attempt(), run.reason(), r.node(), r.nodeUid(), epoch, null));
+    return withActive(next);
+  }
+
+  private JobState started(JobEntity.RunStarted s) {
+    ActiveRun run = active.get(s.runId());
+    if (run == null || run.epoch() != s.epoch()) return this;
+    Map<String, ActiveRun> next = new HashMap<>(active);
+    next.put(
+        s.runId(),
+        new ActiveRun(
+            run.scheduledAt(),
+            run.attempt(),
+            run.reason(),
+            run.node(),
+            run.nodeUid(),
+            run.epoch(),
+            s.at()));
+    return withActive(next);
   }
 
   private JobState finished(String runId) {

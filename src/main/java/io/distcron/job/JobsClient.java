@@ -1,20 +1,41 @@
 package io.distcron.job;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
-/** The ask facade the API uses: any node reaches any job through sharding. */
+/**
+ * The ask facade the API uses: any node reaches any job through sharding.
+ *
+ * <p>A change is answered once the job index (built from the events by a projection) shows it, so a
+ * listing right after a 2xx includes it: the reply carries the job's revision, and the index is
+ * polled until it has reached it, for at most {@link #INDEX_WAIT}. Past that the reply goes anyway:
+ * the change is persisted, only a listing may lag.
+ */
 public final class JobsClient {
+  static final Duration INDEX_WAIT = Duration.ofSeconds(3);
+  private static final long POLL_MILLIS = 20;
+
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final Function<String, CompletionStage<Long>> indexedRevision;
 
-  public JobsClient(ActorSystem<?> system, Duration timeout) {
+  /**
+   * @param indexedRevision the revision the job index has of a job, -1 when it does not list it
+   */
+  public JobsClient(
+      ActorSystem<?> system,
+      Duration timeout,
+      Function<String, CompletionStage<Long>> indexedRevision) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
+    this.indexedRevision = indexedRevision;
   }
 
   public Duration timeout() {
@@ -22,11 +43,11 @@ public final class JobsClient {
   }
 
   public CompletionStage<JobEntity.Reply> create(JobSpec spec) {
-    return ask(spec.name(), r -> new JobEntity.Create(spec, r));
+    return change(spec.name(), r -> new JobEntity.Create(spec, r));
   }
 
   public CompletionStage<JobEntity.Reply> replace(JobSpec spec) {
-    return ask(spec.name(), r -> new JobEntity.Replace(spec, r));
+    return change(spec.name(), r -> new JobEntity.Replace(spec, r));
   }
 
   public CompletionStage<JobEntity.Reply> get(String name) {
@@ -34,15 +55,15 @@ public final class JobsClient {
   }
 
   public CompletionStage<JobEntity.Reply> pause(String name) {
-    return ask(name, JobEntity.Pause::new);
+    return change(name, JobEntity.Pause::new);
   }
 
   public CompletionStage<JobEntity.Reply> resume(String name) {
-    return ask(name, JobEntity.Resume::new);
+    return change(name, JobEntity.Resume::new);
   }
 
   public CompletionStage<JobEntity.Reply> delete(String name) {
-    return ask(name, JobEntity.Delete::new);
+    return change(name, JobEntity.Delete::new);
   }
 
   public CompletionStage<JobEntity.Reply> trigger(String name) {
@@ -51,6 +72,42 @@ public final class JobsClient {
 
   public CompletionStage<JobEntity.Reply> kill(String job, String runId) {
     return ask(job, r -> new JobEntity.KillRun(runId, r));
+  }
+
+  private CompletionStage<JobEntity.Reply> change(
+      String name, Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+    return ask(name, command)
+        .thenCompose(
+            reply -> {
+              if (reply instanceof JobEntity.JobView v) {
+                return indexed(name, rev -> rev >= v.revision(), deadline()).thenApply(x -> reply);
+              }
+              if (reply instanceof JobEntity.Removed r) {
+                return indexed(name, rev -> rev < 0 || rev > r.revision(), deadline())
+                    .thenApply(x -> reply);
+              }
+              return CompletableFuture.completedFuture(reply);
+            });
+  }
+
+  private static long deadline() {
+    return System.nanoTime() + INDEX_WAIT.toNanos();
+  }
+
+  private CompletionStage<Void> indexed(String name, LongPredicate reached, long deadline) {
+    return indexedRevision
+        .apply(name)
+        .handle((rev, err) -> err == null && reached.test(rev))
+        .thenCompose(
+            done -> {
+              if (done || System.nanoTime() - deadline > 0) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              return CompletableFuture.supplyAsync(
+                      () -> null,
+                      CompletableFuture.delayedExecutor(POLL_MILLIS, TimeUnit.MILLISECONDS))
+                  .thenCompose(x -> indexed(name, reached, deadline));
+            });
   }
 
   private CompletionStage<JobEntity.Reply> ask(

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -13,12 +14,32 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * This node's view of the executors in the cluster and their load. Written by the actors that watch
- * the Receptionist and Distributed Data, read by job entities at fire time; both maps are swapped
- * whole, so readers never lock.
+ * This node's view of the executors in the cluster, their load and their membership. Written by the
+ * actors that watch the Receptionist and Distributed Data, read by job entities; the maps are
+ * swapped whole, so readers never lock.
  */
 public final class Placement {
+
+  /** Who is in the cluster now; a node name is its {@code host:port}. */
+  public interface Members {
+    /** The incarnation of the member at {@code node}, if there is one. */
+    OptionalLong uid(String node);
+
+    /**
+     * Whether the incarnation {@code uid} of {@code node} is still a member; false means it has
+     * left for good. {@code uid} 0 (a run from before incarnations were recorded) asks about any.
+     */
+    default boolean has(String node, long uid) {
+      OptionalLong current = uid(node);
+      return current.isPresent() && (uid == 0 || current.getAsLong() == uid);
+    }
+  }
+
+  /** An executor to hand a run to: its node, that node's incarnation, and the actor. */
+  public record Target(String node, long uid, ActorRef<ExecutorNode.Command> ref) {}
+
   private final String selfNode;
+  private final Members members;
   private volatile Map<String, ActorRef<ExecutorNode.Command>> executors = Map.of();
   private volatile Map<String, NodeLoad> loads = Map.of();
 
@@ -28,8 +49,9 @@ public final class Placement {
    */
   private final Map<String, AtomicInteger> sentSinceLoads = new ConcurrentHashMap<>();
 
-  public Placement(String selfNode) {
+  public Placement(String selfNode, Members members) {
     this.selfNode = selfNode;
+    this.members = members;
   }
 
   public String selfNode() {
@@ -60,8 +82,8 @@ public final class Placement {
     return executors.keySet();
   }
 
-  /** Executors to try for a run, best first, leaving out those already tried. */
-  public List<String> candidates(Set<String> exclude) {
+  /** Executors to try for a run, best first, leaving out those already tried and non-members. */
+  public List<Target> candidates(Set<String> exclude) {
     Set<String> open =
         executors.keySet().stream().filter(n -> !exclude.contains(n)).collect(Collectors.toSet());
     Map<String, NodeLoad> estimated = new HashMap<>(loads);
@@ -69,11 +91,26 @@ public final class Placement {
         (node, sent) ->
             estimated.computeIfPresent(
                 node, (n, l) -> new NodeLoad(l.running() + sent.get(), l.capacity(), l.cpuLoad())));
-    return LeastLoaded.order(estimated, open, ThreadLocalRandom.current());
+    return LeastLoaded.order(estimated, open, ThreadLocalRandom.current()).stream()
+        .map(this::executor)
+        .flatMap(Optional::stream)
+        .toList();
   }
 
-  /** Empty for an unknown node, and for none (a run not handed to any executor). */
-  public Optional<ActorRef<ExecutorNode.Command>> executor(String node) {
-    return node == null ? Optional.empty() : Optional.ofNullable(executors.get(node));
+  /**
+   * The executor of {@code node}'s current incarnation; empty for an unknown node, a node that is
+   * not a member, and for none (a run not handed to any executor).
+   */
+  public Optional<Target> executor(String node) {
+    if (node == null) return Optional.empty();
+    ActorRef<ExecutorNode.Command> ref = executors.get(node);
+    OptionalLong uid = members.uid(node);
+    if (ref == null || uid.isEmpty()) return Optional.empty();
+    return Optional.of(new Target(node, uid.getAsLong(), ref));
+  }
+
+  /** See {@link Members#has}. */
+  public boolean isMember(String node, long uid) {
+    return node != null && members.has(node, uid);
   }
 }

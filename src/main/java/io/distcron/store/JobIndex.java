@@ -3,6 +3,7 @@ package io.distcron.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distcron.job.JobSpec;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,19 +23,18 @@ public final class JobIndex {
   /** A job as listed: its definition and whether it is paused. */
   public record Entry(JobSpec spec, boolean paused) {}
 
-  /**
-   * Single statement, so concurrent first writes of a job end in a duplicate key, which the retry
-   * resolves.
-   */
+  /** One statement: the row and its revision change together. */
   private static final String UPSERT =
       """
       MERGE INTO job_index t
-      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BOOLEAN)))
-        AS s(name, spec, paused)
+      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BOOLEAN),
+                     CAST(? AS BIGINT)))
+        AS s(name, spec, paused, revision)
       ON t.name = s.name
-      WHEN MATCHED THEN UPDATE SET spec = s.spec, paused = s.paused, updated_at = CURRENT_TIMESTAMP
-      WHEN NOT MATCHED THEN INSERT (name, spec, paused, updated_at)
-        VALUES (s.name, s.spec, s.paused, CURRENT_TIMESTAMP)
+      WHEN MATCHED THEN UPDATE SET spec = s.spec, paused = s.paused, revision = s.revision,
+        updated_at = CURRENT_TIMESTAMP
+      WHEN NOT MATCHED THEN INSERT (name, spec, paused, revision, updated_at)
+        VALUES (s.name, s.spec, s.paused, s.revision, CURRENT_TIMESTAMP)
       """;
 
   private final DataSource ds;
@@ -45,56 +45,81 @@ public final class JobIndex {
     this.json = json;
   }
 
-  /** Stores the job's current definition; its labels replace the ones stored before. */
-  public void upsert(JobSpec spec, boolean paused) {
-    String specJson = toJson(spec);
-    Jdbc.transaction(
-        ds,
-        "index job " + spec.name(),
-        c -> {
-          // The job row first: it serializes concurrent writers of one job before they touch its
-          // labels.
-          try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-            ps.setString(1, spec.name());
-            ps.setString(2, specJson);
-            ps.setBoolean(3, paused);
-            ps.executeUpdate();
-          }
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_labels WHERE name = ?")) {
-            ps.setString(1, spec.name());
-            ps.executeUpdate();
-          }
-          if (!spec.labels().isEmpty()) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "INSERT INTO job_labels (name, label_key, label_value) VALUES (?, ?, ?)")) {
-              for (Map.Entry<String, String> label : spec.labels().entrySet()) {
-                ps.setString(1, spec.name());
-                ps.setString(2, label.getKey());
-                ps.setString(3, label.getValue());
-                ps.addBatch();
-              }
-              ps.executeBatch();
-            }
-          }
-          return null;
-        });
+  /**
+   * Stores the job's current definition as of {@code revision} (its sequence number); its labels
+   * replace the ones stored before. Called by the projection, inside its transaction.
+   */
+  public void upsert(Connection c, JobSpec spec, boolean paused, long revision)
+      throws SQLException {
+    // The job row first: it serializes concurrent writers of one job before they touch its labels.
+    try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+      ps.setString(1, spec.name());
+      ps.setString(2, toJson(spec));
+      ps.setBoolean(3, paused);
+      ps.setLong(4, revision);
+      ps.executeUpdate();
+    }
+    deleteLabels(c, spec.name());
+    if (!spec.labels().isEmpty()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO job_labels (name, label_key, label_value) VALUES (?, ?, ?)")) {
+        for (Map.Entry<String, String> label : spec.labels().entrySet()) {
+          ps.setString(1, spec.name());
+          ps.setString(2, label.getKey());
+          ps.setString(3, label.getValue());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
   }
 
-  public void delete(String name) {
-    Jdbc.transaction(
+  /** A pause or resume as of {@code revision}. */
+  public void setPaused(Connection c, String name, boolean paused, long revision)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE job_index SET paused = ?, revision = ?, updated_at = CURRENT_TIMESTAMP"
+                + " WHERE name = ?")) {
+      ps.setBoolean(1, paused);
+      ps.setLong(2, revision);
+      ps.setString(3, name);
+      ps.executeUpdate();
+    }
+  }
+
+  public void delete(Connection c, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_index WHERE name = ?")) {
+      ps.setString(1, name);
+      ps.executeUpdate();
+    }
+    deleteLabels(c, name);
+  }
+
+  private static void deleteLabels(Connection c, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_labels WHERE name = ?")) {
+      ps.setString(1, name);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * The revision the index has of {@code name}, or -1 when it does not list the job. A client's
+   * change is visible in listings once this reaches the revision its reply carried.
+   */
+  public long revision(String name) {
+    return Jdbc.query(
         ds,
-        "unindex job " + name,
+        "revision of job " + name,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_index WHERE name = ?")) {
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT revision FROM job_index WHERE name = ?")) {
             ps.setString(1, name);
-            ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : -1L;
+            }
           }
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_labels WHERE name = ?")) {
-            ps.setString(1, name);
-            ps.executeUpdate();
-          }
-          return null;
         });
   }
 

@@ -59,10 +59,6 @@ public final class RunStore {
       """
           .formatted(COLUMNS, FIRED, NEWEST_FIRST);
 
-  private static final String UNFINISHED_ON_NODE =
-      "SELECT %s FROM runs WHERE %s AND node = ? ORDER BY scheduled_at, id"
-          .formatted(COLUMNS, UNFINISHED);
-
   private static final String ALL_UNFINISHED =
       "SELECT %s FROM runs WHERE %s ORDER BY scheduled_at, id".formatted(COLUMNS, UNFINISHED);
 
@@ -130,6 +126,9 @@ public final class RunStore {
       ON t.run_id = s.run_id AND t.seq = s.seq
       WHEN NOT MATCHED THEN INSERT (run_id, seq, chunk) VALUES (s.run_id, s.seq, s.chunk)
       """;
+
+  /** The output row that holds a finished run's tail; live chunks are numbered from 1. */
+  public static final int TAIL_SEQ = 0;
 
   /** Rows per transaction in batch writes and deletes: bounds lock time and statement size. */
   private static final int BATCH = 500;
@@ -225,19 +224,6 @@ public final class RunStore {
     return Jdbc.query(ds, "last run of " + job, c -> first(c, LAST_BY_JOB, job));
   }
 
-  /** PENDING and RUNNING runs placed on {@code node}, oldest first. */
-  public List<RunRecord> unfinishedOnNode(String node) {
-    return Jdbc.query(
-        ds,
-        "unfinished runs on " + node,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(UNFINISHED_ON_NODE)) {
-            ps.setString(1, node);
-            return all(ps);
-          }
-        });
-  }
-
   /** Every PENDING and RUNNING run, oldest first. */
   public List<RunRecord> unfinished() {
     return Jdbc.query(
@@ -262,10 +248,26 @@ public final class RunStore {
           try (PreparedStatement ps = c.prepareStatement(APPEND_OUTPUT)) {
             ps.setString(1, runId);
             ps.setInt(2, seq);
-            ps.setString(3, chunk);
+            ps.setString(3, storable(chunk));
             return ps.executeUpdate();
           }
         });
+  }
+
+  /**
+   * Keeps a finished run's output tail (the last bytes, whatever the live chunks stopped at) under
+   * sequence number {@link #TAIL_SEQ}; only its executor writes it.
+   */
+  public void keepTail(String runId, String tail) {
+    appendOutput(runId, TAIL_SEQ, tail);
+  }
+
+  /**
+   * PostgreSQL's text cannot hold NUL, and one NUL in a process's output must not lose the rest: it
+   * is stored as U+FFFD, as an invalid byte is.
+   */
+  static String storable(String text) {
+    return text == null || text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
   }
 
   /**
@@ -292,22 +294,23 @@ public final class RunStore {
   }
 
   /**
-   * The run's output: the tail kept with the finished run, else its pieces so far. Empty for an
-   * unknown run.
+   * The run's output: the tail kept when it finished, else its pieces so far. Empty for an unknown
+   * run.
    */
   public Optional<String> output(String runId) {
     Optional<RunRecord> run = find(runId);
     if (run.isEmpty()) {
       return Optional.empty();
     }
+    // Runs recorded by versions before the tail moved to run_output kept it on the run's row.
     if (run.get().outputTail() != null) {
       return Optional.of(run.get().outputTail());
     }
-    String chunks =
-        outputAfter(runId, Integer.MIN_VALUE).stream()
-            .map(OutputChunk::text)
-            .collect(Collectors.joining());
-    return Optional.of(chunks);
+    List<OutputChunk> chunks = outputAfter(runId, TAIL_SEQ - 1);
+    if (!chunks.isEmpty() && chunks.get(0).seq() == TAIL_SEQ) {
+      return Optional.of(chunks.get(0).text());
+    }
+    return Optional.of(chunks.stream().map(OutputChunk::text).collect(Collectors.joining()));
   }
 
   /**
@@ -398,8 +401,8 @@ public final class RunStore {
     ps.setString(9, r.reason() == null ? null : r.reason().name());
     ps.setString(10, r.status().name());
     Jdbc.setInteger(ps, 11, r.exitCode());
-    ps.setString(12, r.message());
-    ps.setString(13, r.outputTail());
+    ps.setString(12, storable(r.message()));
+    ps.setString(13, storable(r.outputTail()));
     ps.setInt(14, r.status().rank());
   }
 

@@ -56,6 +56,9 @@ public final class Schema {
             paused BOOLEAN NOT NULL,
             updated_at TIMESTAMP WITH TIME ZONE NOT NULL
           )""",
+          // The job entity's sequence number the row reflects (added after the table was first
+          // released: older databases get it here).
+          "ALTER TABLE job_index ADD COLUMN IF NOT EXISTS revision BIGINT DEFAULT 0 NOT NULL",
           """
           CREATE TABLE IF NOT EXISTS job_labels (
             name VARCHAR(255) NOT NULL,

@@ -1,0 +1,140 @@
+package io.distcron.exec;
+
+import io.distcron.run.Action;
+import io.distcron.run.RunStatus;
+import io.distcron.store.RunStore;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * A started run: its result to come, and how to stop it. Built by {@link #start} on the run pool,
+ * never on an actor's thread: starting a process blocks.
+ */
+public interface Launch {
+
+  /** Completes with the outcome, never exceptionally. */
+  CompletionStage<Result> result();
+
+  /** The run's own kill: TERM to the whole tree, KILL after the grace; it ends KILLED. */
+  void kill();
+
+  /** The node gives the run up at once (downed, lease lost): KILL to the whole tree now. */
+  void killNow();
+
+  /** What a launch needs from its node. */
+  record Runners(
+      ShellRunner shell,
+      HttpRunner http,
+      RunStore store,
+      Executor runPool,
+      Executor jdbcPool,
+      long liveOutputBytes) {}
+
+  /**
+   * Starts {@code run}: a shell command as a process tree, an HTTP request on its own connection.
+   * Output goes to the run store as it comes (live tail); a start that fails is a FAILED result.
+   */
+  static Launch start(ExecutorNode.Run run, Runners runners) {
+    OutputSink sink =
+        new OutputSink(
+            run.token().runId(), runners.store(), runners.jdbcPool(), runners.liveOutputBytes());
+    if (run.action() instanceof Action.Shell shell) return shell(run, shell, sink, runners);
+    if (run.action() instanceof Action.Http http) {
+      int seconds = http.timeoutSeconds() != null ? http.timeoutSeconds() : run.timeoutSeconds();
+      CompletionStage<Result> result =
+          runners
+              .http()
+              .run(http, Duration.ofSeconds(seconds), sink)
+              .thenApplyAsync(flushed(sink), runners.jdbcPool());
+      return new Launch() {
+        @Override
+        public CompletionStage<Result> result() {
+          return result;
+        }
+
+        // An HTTP request cannot be withdrawn once sent; its timeout bounds it.
+        @Override
+        public void kill() {}
+
+        @Override
+        public void killNow() {}
+      };
+    }
+    return done(new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action()));
+  }
+
+  private static Launch shell(
+      ExecutorNode.Run run, Action.Shell shell, OutputSink sink, Runners runners) {
+    Map<String, String> env = new HashMap<>(shell.env());
+    env.put("DISTCRON_JOB", run.job());
+    env.put("DISTCRON_RUN_ID", run.token().runId());
+    env.put("DISTCRON_SCHEDULED_AT", run.scheduledAt().toString());
+    env.put("DISTCRON_ATTEMPT", Integer.toString(run.attempt()));
+    Execution execution;
+    try {
+      execution = runners.shell().start(shell.command(), env, shell.workingDir(), sink);
+    } catch (Exception e) {
+      // IOException, or an IllegalArgumentException for an environment the OS cannot take.
+      return done(Result.failedToStart(e));
+    }
+    Duration timeout = Duration.ofSeconds(run.timeoutSeconds());
+    CompletableFuture<Result> result =
+        CompletableFuture.supplyAsync(() -> await(execution, timeout), runners.runPool())
+            .thenApplyAsync(flushed(sink), runners.jdbcPool());
+    return new Launch() {
+      @Override
+      public CompletionStage<Result> result() {
+        return result;
+      }
+
+      @Override
+      public void kill() {
+        execution.kill();
+      }
+
+      @Override
+      public void killNow() {
+        execution.kill();
+      }
+    };
+  }
+
+  private static Result await(Execution execution, Duration timeout) {
+    try {
+      return execution.await(timeout);
+    } catch (InterruptedException e) {
+      // Only a node going down interrupts the run pool: stop the process rather than orphan it.
+      execution.kill();
+      Thread.currentThread().interrupt();
+      return new Result(RunStatus.LOST, null, "", "node shut down during the run");
+    }
+  }
+
+  private static Function<Result, Result> flushed(OutputSink sink) {
+    return r -> {
+      sink.flush();
+      return r;
+    };
+  }
+
+  private static Launch done(Result r) {
+    CompletableFuture<Result> result = CompletableFuture.completedFuture(r);
+    return new Launch() {
+      @Override
+      public CompletionStage<Result> result() {
+        return result;
+      }
+
+      @Override
+      public void kill() {}
+
+      @Override
+      public void killNow() {}
+    };
+  }
+}

@@ -1,0 +1,169 @@
+package io.distcron.job;
+
+import io.distcron.run.RunReason;
+import io.distcron.run.RunStatus;
+import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.CronSchedule;
+import io.distcron.schedule.OverlapPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * What a job does with a tick, a finished run and the ticks it missed: pure functions of its state,
+ * the time and the policies. The entity persists what they return and acts on it; nothing here
+ * touches an actor.
+ */
+final class TickDecisions {
+  /**
+   * At most this many missed ticks get a decision and a run record each; older ones in a longer gap
+   * are recorded as one range (a per-second job down for a day would otherwise write 86,400
+   * records, and retention keeps 1,000 per job anyway).
+   */
+  static final int MAX_RECORDED = 10_000;
+
+  /** Ticks per skip event: bounds an event's size. */
+  static final int TICKS_PER_EVENT = 2_000;
+
+  private TickDecisions() {}
+
+  /** What to do with a tick that is due. */
+  sealed interface OnTick {}
+
+  record Fire() implements OnTick {}
+
+  record Skip(String reason) implements OnTick {}
+
+  /** {@code replace}: kill what runs, once the queued run is persisted. */
+  record Queue(boolean replace) implements OnTick {}
+
+  /**
+   * A queued run may start now and its drain is still in the mailbox: start it first, then decide
+   * the tick against what really runs (else a tick after a catch-up is skipped as "previous run
+   * still active" while nothing runs).
+   */
+  record DrainFirst() implements OnTick {}
+
+  /** A due tick of a ticking job, after its high-water mark, under its overlap policy. */
+  static OnTick onTick(JobState state, Instant now) {
+    OverlapPolicy overlap = state.spec().overlap();
+    if (overlap != OverlapPolicy.ALLOW && startsNow(state, now)) return new DrainFirst();
+    if (!state.busy() || overlap == OverlapPolicy.ALLOW) return new Fire();
+    if (overlap == OverlapPolicy.SKIP) return new Skip("previous run still active");
+    boolean tickWaiting =
+        state.queued().stream()
+            .anyMatch(q -> q.reason() == RunReason.SCHEDULE || q.reason() == RunReason.CATCHUP);
+    if (tickWaiting) return new Skip("a run is already queued");
+    return new Queue(overlap == OverlapPolicy.REPLACE);
+  }
+
+  /** Whether a drain would start a queued run right now. */
+  static boolean startsNow(JobState state, Instant now) {
+    return state.ticking()
+        && state.active().isEmpty()
+        && state.nextQueued().map(q -> !q.notBefore().isAfter(now)).orElse(false);
+  }
+
+  /** The queued run a drain may start now, if any (queued runs wait while one is active). */
+  static Optional<JobState.QueuedRun> drainable(JobState state) {
+    if (!state.ticking()) return Optional.empty();
+    if (!state.active().isEmpty() && state.spec().overlap() != OverlapPolicy.ALLOW) {
+      return Optional.empty();
+    }
+    return state.nextQueued();
+  }
+
+  /**
+   * The next attempt of a run that ended with {@code status}, queued after its backoff, if the
+   * retry policy wants one: FAILED, TIMED_OUT and LOST runs are retried.
+   */
+  static Optional<JobEntity.RunQueued> retry(
+      JobSpec spec,
+      Instant scheduledAt,
+      int attempt,
+      RunStatus status,
+      Instant now,
+      Supplier<String> ids) {
+    boolean retryable =
+        status == RunStatus.FAILED || status == RunStatus.TIMED_OUT || status == RunStatus.LOST;
+    if (!retryable || spec == null || !spec.retry().retriesAfter(attempt)) return Optional.empty();
+    return Optional.of(
+        new JobEntity.RunQueued(
+            ids.get(),
+            scheduledAt,
+            RunReason.RETRY,
+            attempt + 1,
+            now.plus(spec.retry().backoffAfter(attempt))));
+  }
+
+  /**
+   * The events that decide every tick missed after {@code lastScheduled} up to {@code now}: runs
+   * (done at once when {@code inPlace}, else queued), skips with their reasons, and a range for
+   * more ticks than are recorded one by one. Empty when none was missed.
+   */
+  static List<JobEntity.Event> catchUp(
+      JobSpec spec,
+      CronSchedule schedule,
+      Instant lastScheduled,
+      Instant now,
+      boolean inPlace,
+      String selfNode,
+      Supplier<String> ids) {
+    List<JobEntity.Event> events = new ArrayList<>();
+    List<Instant> missed = schedule.between(lastScheduled, now, MAX_RECORDED + 1);
+    if (missed.size() > MAX_RECORDED) {
+      // Too many to record one by one: the newest MAX_RECORDED are, those before are one range.
+      Instant from = missed.get(0);
+      List<Instant> newest = newest(schedule, lastScheduled, now);
+      Instant until = newest.isEmpty() ? now.plusNanos(1) : newest.get(0);
+      events.add(
+          new JobEntity.TickRangeSkipped(
+              from, until, "catch-up: more than " + MAX_RECORDED + " ticks were missed"));
+      missed = newest;
+    }
+    if (missed.isEmpty()) return events;
+    Map<String, List<Instant>> skipped = new LinkedHashMap<>();
+    for (CatchUpPolicy.Decision d : spec.catchUp().plan(missed, now)) {
+      if (!d.fires()) {
+        skipped.computeIfAbsent(d.skipReason(), r -> new ArrayList<>()).add(d.tick());
+      } else if (inPlace) {
+        events.add(
+            new JobEntity.RunFired(
+                ids.get(), d.tick(), now, RunReason.CATCHUP, 1, selfNode, true, 0, 0));
+      } else {
+        events.add(new JobEntity.RunQueued(ids.get(), d.tick(), RunReason.CATCHUP, 1, now));
+      }
+    }
+    skipped.forEach(
+        (reason, ticks) -> {
+          for (int i = 0; i < ticks.size(); i += TICKS_PER_EVENT) {
+            events.add(
+                new JobEntity.TicksSkipped(
+                    List.copyOf(ticks.subList(i, Math.min(ticks.size(), i + TICKS_PER_EVENT))),
+                    reason));
+          }
+        });
+    return events;
+  }
+
+  /**
+   * The newest {@link #MAX_RECORDED} ticks in (after, now]: found by stepping the start closer to
+   * now, at least halving the distance each time, so it ends.
+   */
+  private static List<Instant> newest(CronSchedule schedule, Instant after, Instant now) {
+    Instant from = after;
+    List<Instant> ticks = schedule.between(from, now, MAX_RECORDED + 1);
+    while (ticks.size() > MAX_RECORDED) {
+      long covered = Duration.between(from, ticks.get(MAX_RECORDED - 1)).toNanos();
+      long half = Duration.between(from, now).toNanos() / 2;
+      from = now.minusNanos(Math.max(1, Math.min(covered * 9 / 10, half)));
+      ticks = schedule.between(from, now, MAX_RECORDED + 1);
+    }
+    return ticks;
+  }
+}
