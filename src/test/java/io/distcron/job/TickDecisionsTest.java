@@ -308,7 +308,7 @@ class TickDecisionsTest {
     "* * * * * ?, 10001, LATEST, PT1H, 1",
     "* * * * * ?, 10000, ALL, PT24H, 100",
     "* * * * * ?, 25000, ALL, PT1H, 100",
-    "* * * * * ?, 25000, ALL, PT8H, 10000"
+    "* * * * * ?, 12000, ALL, PT8H, 10000"
   })
   void everyMissedTickIsDecidedExactlyOnce(
       String cron, long gapSeconds, CatchUpPolicy.Mode mode, Duration window, int maxRuns) {
@@ -331,7 +331,7 @@ class TickDecisionsTest {
             case NONE -> 0;
           };
       assertThat(events.stream().filter(e -> !isSkip(e)).map(TickDecisionsTest::tickOf).toList())
-          .containsExactlyElementsOf(inWindow.subList(inWindow.size() - firing, inWindow.size()));
+          .isEqualTo(inWindow.subList(inWindow.size() - firing, inWindow.size()));
       if (mode != CatchUpPolicy.Mode.NONE && !schedule.between(windowStart, now, 1).isEmpty()) {
         assertThat(firing).isPositive();
       }
