@@ -1,253 +1,389 @@
 package io.distcron.job;
 
+import static io.distcron.job.EntityTestbed.HOURLY;
+import static io.distcron.job.EntityTestbed.NODE_A;
+import static io.distcron.job.EntityTestbed.NODE_B;
+import static io.distcron.job.EntityTestbed.START;
+import static io.distcron.job.EntityTestbed.TICK;
+import static io.distcron.job.EntityTestbed.shell;
+import static io.distcron.job.EntityTestbed.tick;
+import static io.distcron.job.EntityTestbed.ticks;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.distcron.Await;
-import io.distcron.TestClock;
-import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
-import io.distcron.placement.Placement;
 import io.distcron.run.Action;
-import io.distcron.run.RunRecord;
+import io.distcron.run.RunOutcome;
+import io.distcron.run.RunReason;
 import io.distcron.run.RunStatus;
-import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.run.RunToken;
 import io.distcron.schedule.OverlapPolicy;
-import io.distcron.schedule.RetryPolicy;
-import io.distcron.store.Stores;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * The job entity on the persistence testkit with manual time: ticks, recovery, pause, delete,
- * dispatch.
+ * The job entity on the persistence testkit with manual time: ticks, recovery, pause, delete, and a
+ * run's way through its executor, judged from the journal.
  */
 class JobEntityTest {
-  private static final Instant START = Instant.parse("2026-01-01T00:00:00.400Z");
-  private static final Duration TICK = Duration.ofSeconds(1);
-
   private static ActorTestKit kit;
-  private static HikariDataSource ds;
-  private static DistcronSettings settings;
-
-  private TestClock clock;
-  private ManualTime time;
-  private Placement placement;
-  private Stores stores;
-  private EventSourcedBehaviorTestKit<JobEntity.Command, JobEntity.Event, JobState> job;
-  private String name;
   private static int counter;
+
+  private EntityTestbed bed;
+  private EntityTestbed.Executor a;
 
   @BeforeAll
   static void startKit() {
     kit = EntityTestbed.kit();
-    settings = EntityTestbed.settings();
-    ds = EntityTestbed.database("jobentity");
   }
 
   @AfterAll
   static void stopKit() {
     kit.shutdownTestKit();
-    ds.close();
   }
 
   @BeforeEach
   void setUp() {
-    clock = new TestClock(START);
-    time = ManualTime.get(kit.system());
-    placement = new Placement("node-a:1");
-    stores = EntityTestbed.stores(ds);
-    name = "job-" + (++counter);
-    job =
-        EventSourcedBehaviorTestKit.create(
-            kit.system(),
-            JobEntity.create(name, new JobEntity.Deps(settings, clock, stores, placement), null));
+    bed = new EntityTestbed(kit, "job-" + (++counter), NODE_A);
+    a = bed.executor(NODE_A);
   }
 
   @AfterEach
-  void clear() {
-    job.clear();
+  void tearDown() {
+    bed.close();
   }
 
-  private JobSpec spec(Action action) {
-    return spec(action, null, null, null);
-  }
-
-  private JobSpec spec(
-      Action action, OverlapPolicy overlap, CatchUpPolicy catchUp, RetryPolicy retry) {
-    return new JobSpec(
-        name, "", Map.of(), "* * * * * ?", "UTC", action, 60, true, overlap, catchUp, retry);
-  }
-
-  private void advance(Duration d) {
-    clock.advance(d);
-    time.timePasses(d);
+  private JobSpec noop() {
+    return bed.spec(new Action.Noop(), null, null, null);
   }
 
   private List<JobEntity.RunFired> fired() {
-    return job.persistenceTestKit().persistedInStorage("Job|" + name).stream()
-        .filter(JobEntity.RunFired.class::isInstance)
-        .map(JobEntity.RunFired.class::cast)
-        .toList();
+    return bed.events(JobEntity.RunFired.class);
   }
 
   @Test
-  void createdJobFiresEachTickOncePersistedBeforeDispatch() {
-    var result =
-        job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    assertThat(result.event()).isEqualTo(new JobEntity.Defined(spec(new Action.Noop()), START));
-    JobEntity.JobView view = (JobEntity.JobView) result.reply();
-    assertThat(view.nextFireTimes()).first().isEqualTo(Instant.parse("2026-01-01T00:00:01Z"));
+  void aCreatedJobFiresEachTickOnceInOrder() {
+    JobEntity.JobView view = bed.create(noop());
+    assertThat(bed.events()).containsExactly(new JobEntity.Defined(noop(), START));
+    assertThat(view.nextFireTimes()).containsExactlyElementsOf(ticks(1, 5));
 
-    advance(TICK);
-    awaitFired(1);
-    advance(TICK);
-    awaitFired(2);
-    assertConsecutiveTicksFrom(Instant.parse("2026-01-01T00:00:01Z"));
-    assertThat(job.getState().active()).isEmpty();
-    awaitRuns(2, RunStatus.SUCCEEDED);
-    // A noop run is done as it fires: one journal row per fire, nothing left to finish.
-    assertThat(fired()).allMatch(JobEntity.RunFired::done);
-    assertThat(job.persistenceTestKit().persistedInStorage("Job|" + name))
-        .noneMatch(JobEntity.RunFinished.class::isInstance);
+    for (int n = 1; n <= 5; n++) {
+      bed.advance(TICK);
+      bed.awaitFired(n);
+      bed.sync();
+    }
+    assertThat(fired())
+        .extracting(JobEntity.RunFired::scheduledAt)
+        .containsExactlyElementsOf(ticks(1, 5));
+    // A noop run is done as it fires: one event per run, on this node, nothing left to finish.
+    assertThat(fired())
+        .allSatisfy(
+            f -> {
+              assertThat(f.done()).isTrue();
+              assertThat(f.node()).isEqualTo(NODE_A);
+              assertThat(f.reason()).isEqualTo(RunReason.SCHEDULE);
+              assertThat(f.firedAt()).isEqualTo(f.scheduledAt());
+            });
+    assertThat(bed.events(JobEntity.RunFinished.class)).isEmpty();
+    assertThat(bed.job().getState().active()).isEmpty();
+    assertThat(bed.job().getState().lastScheduled()).isEqualTo(tick(5));
+    a.idle();
   }
 
   @Test
-  void restartRecoversAndNeverRefiresAPersistedTick() {
-    job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    advance(TICK);
-    awaitFired(1);
+  void aTickIsPersistedBeforeItsRunIsHandedOver() {
+    bed.create(bed.spec(shell(), null, null, null));
+    bed.advance(TICK);
+    ExecutorNode.Run run = a.run();
+    // The hand-off arrived: its decision is in the journal already.
+    assertThat(bed.events(JobEntity.RunFired.class))
+        .containsExactly(
+            new JobEntity.RunFired(
+                run.token().runId(),
+                tick(1),
+                tick(1),
+                RunReason.SCHEDULE,
+                1,
+                NODE_A,
+                false,
+                a.uid,
+                1));
+    assertThat(run.token().epoch()).isEqualTo(1);
+    assertThat(run.nodeUid()).isEqualTo(a.uid);
+    assertThat(run.job()).isEqualTo(bed.name);
+    assertThat(run.scheduledAt()).isEqualTo(tick(1));
+    assertThat(run.attempt()).isEqualTo(1);
+    assertThat(run.reason()).isEqualTo(RunReason.SCHEDULE);
+    assertThat(run.action()).isEqualTo(shell());
+    assertThat(run.timeoutSeconds()).isEqualTo(60);
+  }
 
-    // The node was down for a moment: the clock is back before the persisted tick.
-    clock.set(START);
-    var restarted = job.restart();
-    assertThat(restarted.state().lastScheduled()).isEqualTo(Instant.parse("2026-01-01T00:00:01Z"));
-    assertThat(restarted.state().spec()).isEqualTo(spec(new Action.Noop()));
+  @Test
+  void aRunStartsAndFinishesWhenItsExecutorReportsAndEachReportIsAcknowledged() {
+    bed.create(bed.spec(shell(), null, null, null));
+    bed.advance(TICK);
+    ExecutorNode.Run run = bed.handedTo(a);
+    String id = run.token().runId();
+    assertThat(bed.job().getState().active().get(id).started()).isFalse();
+
+    Instant startedAt = bed.clock.instant().minusMillis(300);
+    var started = bed.report(new ExecutorNode.Started(run.token(), NODE_A, startedAt, a.ref()));
+    assertThat(started.events())
+        .containsExactly(new JobEntity.RunStarted(id, 1, NODE_A, startedAt));
+    assertThat(a.next(ExecutorNode.Ack.class)).isEqualTo(new ExecutorNode.Ack(run.token(), false));
+    assertThat(bed.job().getState().active().get(id).startedAt()).isEqualTo(startedAt);
+
+    // The executor re-sends its start until acknowledged: a duplicate is acknowledged again only.
+    var again = bed.report(new ExecutorNode.Started(run.token(), NODE_A, startedAt, a.ref()));
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(a.next(ExecutorNode.Ack.class)).isEqualTo(new ExecutorNode.Ack(run.token(), false));
+
+    var ended =
+        bed.report(
+            new ExecutorNode.Ended(
+                run.token(),
+                NODE_A,
+                new RunOutcome(RunStatus.FAILED, 3, "exit code 3"),
+                bed.clock.instant(),
+                a.ref()));
+    assertThat(ended.events())
+        .containsExactly(
+            new JobEntity.RunFinished(id, RunStatus.FAILED, 3, "exit code 3", bed.clock.instant()));
+    assertThat(a.next(ExecutorNode.Ack.class)).isEqualTo(new ExecutorNode.Ack(run.token(), true));
+    assertThat(bed.job().getState().active()).isEmpty();
+
+    // So is its end: the run is over, nothing is persisted again.
+    var late =
+        bed.report(
+            new ExecutorNode.Ended(
+                run.token(),
+                NODE_A,
+                new RunOutcome(RunStatus.FAILED, 3, "exit code 3"),
+                bed.clock.instant(),
+                a.ref()));
+    assertThat(late.hasNoEvents()).isTrue();
+    assertThat(a.next(ExecutorNode.Ack.class)).isEqualTo(new ExecutorNode.Ack(run.token(), true));
+  }
+
+  @Test
+  @Disabled(
+      "bug: RunFinished.at of a run its executor ended is when the job heard of it"
+          + " (JobEntity.finishing uses clock.instant()), not Ended.at; RunStarted.at is the"
+          + " executor's. A report re-sent after a job restart or a redirect stretches the run")
+  void aRunEndsAtTheTimeItsExecutorSawItEnd() {
+    bed.create(bed.spec(shell(), null, null, null));
+    ExecutorNode.Run run = bed.tickAndStart(a);
+    Instant endedAt = bed.clock.instant();
+    // The report reaches the job a while later (it was re-sent, or the job was recovering).
+    bed.clock.advance(Duration.ofSeconds(30));
+    bed.report(
+        new ExecutorNode.Ended(
+            run.token(), NODE_A, EntityTestbed.outcome(RunStatus.SUCCEEDED), endedAt, a.ref()));
+    assertThat(bed.events(JobEntity.RunFinished.class))
+        .extracting(JobEntity.RunFinished::at)
+        .containsExactly(endedAt);
+  }
+
+  @Test
+  void aRunNoExecutorCanTakeFailsAtOnce() {
+    bed.members.leave(NODE_A);
+    bed.create(bed.spec(shell(), null, null, null));
+    bed.advance(TICK);
+    bed.awaitEvent(JobEntity.RunFinished.class, f -> true);
+    JobEntity.RunFired fired = fired().get(0);
+    assertThat(fired.node()).isNull();
+    assertThat(bed.events(JobEntity.RunFinished.class))
+        .containsExactly(
+            new JobEntity.RunFinished(
+                fired.runId(), RunStatus.FAILED, null, "no executor node available", tick(1)));
+    assertThat(bed.job().getState().active()).isEmpty();
+    a.idle();
+  }
+
+  @Test
+  void aManualRunStartsWhateverThePauseAndTheOverlapPolicy() {
+    bed.create(bed.spec(shell(), null, null, null));
+    ExecutorNode.Run first = bed.tickAndStart(a);
+    bed.ask(JobEntity.Pause::new);
+
+    var reply = (JobEntity.Triggered) bed.ask(JobEntity.Trigger::new);
+    ExecutorNode.Run manual = bed.handedTo(a);
+    assertThat(manual.token()).isEqualTo(new RunToken(reply.runId(), 1));
+    assertThat(manual.reason()).isEqualTo(RunReason.MANUAL);
+    assertThat(bed.job().getState().active())
+        .containsOnlyKeys(first.token().runId(), reply.runId());
+    // A manual run is not a tick: the high-water mark stays.
+    assertThat(bed.job().getState().lastScheduled()).isEqualTo(tick(1));
+  }
+
+  @Test
+  void aRestartRecoversAndNeverRefiresAPersistedTick() {
+    bed.create(noop());
+    bed.advance(TICK);
+    bed.awaitFired(1);
+    bed.sync();
+
+    // The node was down for a moment and its clock is back before the persisted tick.
+    bed.clock.set(START.plusMillis(400));
+    var restarted = bed.job().restart();
+    assertThat(restarted.state().lastScheduled()).isEqualTo(tick(1));
+    assertThat(restarted.state().spec()).isEqualTo(noop());
+    bed.sync();
 
     // From 00:00.4 the next tick would be 00:01 again; the high-water mark says it is done.
-    advance(TICK.multipliedBy(2));
-    awaitFired(2);
-    advance(TICK);
-    awaitFired(3);
-    assertConsecutiveTicksFrom(Instant.parse("2026-01-01T00:00:01Z"));
+    bed.advance(Duration.ofMillis(600));
+    bed.advance(TICK);
+    bed.awaitFired(2);
+    bed.sync();
+    bed.advance(TICK);
+    bed.awaitFired(3);
+    assertThat(fired())
+        .extracting(JobEntity.RunFired::scheduledAt)
+        .containsExactlyElementsOf(ticks(1, 3));
   }
 
   @Test
   void pauseStopsTicksAndResumeStartsAtTheNextTick() {
-    job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    var paused = job.<JobEntity.Reply>runCommand(JobEntity.Pause::new);
-    assertThat(paused.event()).isInstanceOf(JobEntity.Paused.class);
+    bed.create(noop());
+    var paused = bed.job().<JobEntity.Reply>runCommand(JobEntity.Pause::new);
+    assertThat(paused.events()).containsExactly(new JobEntity.Paused());
     assertThat(((JobEntity.JobView) paused.reply()).nextFireTimes()).isEmpty();
+    assertThat(((JobEntity.JobView) paused.reply()).paused()).isTrue();
 
-    advance(TICK.multipliedBy(3));
+    for (int i = 0; i < 3; i++) bed.advance(TICK);
+    bed.sync();
     assertThat(fired()).isEmpty();
 
-    job.<JobEntity.Reply>runCommand(JobEntity.Resume::new);
-    advance(TICK);
-    awaitFired(1);
-    assertThat(fired().get(0).scheduledAt()).isEqualTo(Instant.parse("2026-01-01T00:00:04Z"));
+    var resumed = bed.job().<JobEntity.Reply>runCommand(JobEntity.Resume::new);
+    assertThat(resumed.events()).containsExactly(new JobEntity.Resumed(tick(3)));
+    bed.advance(TICK);
+    bed.awaitFired(1);
+    // The ticks inside the pause are not owed.
+    assertThat(fired()).extracting(JobEntity.RunFired::scheduledAt).containsExactly(tick(4));
+    assertThat(bed.events(JobEntity.TicksSkipped.class)).isEmpty();
+  }
+
+  @Test
+  void aPausedJobStaysPausedAcrossARestart() {
+    bed.create(noop());
+    bed.ask(JobEntity.Pause::new);
+    bed.clock.advance(Duration.ofSeconds(5));
+    assertThat(bed.job().restart().state().paused()).isTrue();
+    bed.sync();
+    bed.advance(TICK);
+    bed.sync();
+    assertThat(fired()).isEmpty();
+    assertThat(bed.events(JobEntity.TicksSkipped.class)).isEmpty();
   }
 
   @Test
   void deleteStopsTheTimerAndForgetsTheJob() {
-    job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    var deleted = job.<JobEntity.Reply>runCommand(JobEntity.Delete::new);
-    assertThat(deleted.event()).isInstanceOf(JobEntity.Deleted.class);
-    advance(TICK.multipliedBy(3));
+    bed.create(noop());
+    var deleted = bed.job().<JobEntity.Reply>runCommand(JobEntity.Delete::new);
+    assertThat(deleted.events()).containsExactly(new JobEntity.Deleted());
+    assertThat(deleted.reply()).isEqualTo(new JobEntity.Removed(2));
+    for (int i = 0; i < 3; i++) bed.advance(TICK);
+    bed.sync();
     assertThat(fired()).isEmpty();
-    var get = job.<JobEntity.Reply>runCommand(JobEntity.Get::new);
-    assertThat(get.reply()).isInstanceOf(JobEntity.Rejected.class);
+    assertThat(bed.ask(JobEntity.Get::new))
+        .isEqualTo(
+            new JobEntity.Rejected(
+                JobEntity.Problem.NOT_FOUND, "job '" + bed.name + "' not found"));
+    // A deleted job can be created anew.
+    bed.create(noop());
   }
 
   @Test
-  void createTwiceConflictsAndUnknownJobIsNotFound() {
-    assertThat(job.<JobEntity.Reply>runCommand(JobEntity.Trigger::new).reply())
+  void createTwiceConflictsAndAnUnknownJobIsNotFound() {
+    assertThat(bed.ask(JobEntity.Trigger::new))
         .isEqualTo(
-            new JobEntity.Rejected(JobEntity.Problem.NOT_FOUND, "job '" + name + "' not found"));
-    job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    var again =
-        job.<JobEntity.Reply>runCommand(r -> new JobEntity.Create(spec(new Action.Noop()), r));
-    assertThat(again.reply()).isInstanceOf(JobEntity.Rejected.class);
-    assertThat(((JobEntity.Rejected) again.reply()).problem())
-        .isEqualTo(JobEntity.Problem.CONFLICT);
+            new JobEntity.Rejected(
+                JobEntity.Problem.NOT_FOUND, "job '" + bed.name + "' not found"));
+    assertThat(bed.ask(JobEntity.Pause::new)).isInstanceOf(JobEntity.Rejected.class);
+    bed.create(noop());
+    var again = bed.job().<JobEntity.Reply>runCommand(r -> new JobEntity.Create(noop(), r));
+    assertThat(again.reply())
+        .isEqualTo(
+            new JobEntity.Rejected(
+                JobEntity.Problem.CONFLICT, "job '" + bed.name + "' already exists"));
     assertThat(again.hasNoEvents()).isTrue();
   }
 
   @Test
-  void shellRunGoesToTheExecutorAndFinishesWhenReported() {
-    TestProbe<ExecutorNode.Command> executor = kit.createTestProbe();
-    placement.executors(Map.of("node-a:1", executor.getRef()));
-    job.<JobEntity.Reply>runCommand(
-        r -> new JobEntity.Create(spec(new Action.Shell("echo hi", Map.of(), null)), r));
-
-    advance(TICK);
-    ExecutorNode.Run run = executor.expectMessageClass(ExecutorNode.Run.class);
-    assertThat(run.scheduledAt()).isEqualTo(Instant.parse("2026-01-01T00:00:01Z"));
-    run.replyTo().tell(new ExecutorNode.Accepted(run.runId()));
-    assertThat(job.getState().active()).containsKey(run.runId());
-
-    TestProbe<Done> ack = kit.createTestProbe();
-    job.runCommand(new JobEntity.RunEnded(run.runId(), RunStatus.SUCCEEDED, ack.getRef()));
-    ack.expectMessage(Done.getInstance());
-    assertThat(job.getState().active()).isEmpty();
+  void replaceChangesTheScheduleFromTheNextTick() {
+    bed.create(noop());
+    bed.advance(TICK);
+    bed.awaitFired(1);
+    bed.sync();
+    JobSpec hourly = bed.spec(HOURLY, new Action.Noop(), null, null, null);
+    var replaced = bed.job().<JobEntity.Reply>runCommand(r -> new JobEntity.Replace(hourly, r));
+    assertThat(replaced.events()).containsExactly(new JobEntity.Defined(hourly, tick(1)));
+    assertThat(((JobEntity.JobView) replaced.reply()).nextFireTimes())
+        .first()
+        .isEqualTo(Instant.parse("2026-01-01T01:00:00Z"));
+    for (int i = 0; i < 5; i++) bed.advance(TICK);
+    bed.sync();
+    assertThat(fired()).hasSize(1);
   }
 
   @Test
-  void refusedRunMovesToTheNextExecutorAndFailsWhenNoneAccepts() {
-    TestProbe<ExecutorNode.Command> executors = kit.createTestProbe();
-    placement.executors(Map.of("a:1", executors.getRef(), "b:1", executors.getRef()));
-    job.<JobEntity.Reply>runCommand(
-        r -> new JobEntity.Create(spec(new Action.Shell("true", Map.of(), null)), r));
-
-    advance(TICK);
-    ExecutorNode.Run first = executors.expectMessageClass(ExecutorNode.Run.class);
-    first.replyTo().tell(new ExecutorNode.Refused(first.runId(), "full"));
-    ExecutorNode.Run second = executors.expectMessageClass(ExecutorNode.Run.class);
-    assertThat(second.runId()).isEqualTo(first.runId());
-    second.replyTo().tell(new ExecutorNode.Refused(second.runId(), "full"));
-
-    awaitRuns(1, RunStatus.FAILED);
-    assertThat(job.getState().active()).isEmpty();
-    executors.expectNoMessage(Duration.ofMillis(200));
+  void aFireOfTheCurrentArmingFires() {
+    // The counterpart of the next test: generation 1 is the arming of a job just created.
+    bed.create(noop());
+    bed.job().runCommand(new JobEntity.Fire(tick(1), 1));
+    bed.awaitFired(1);
+    assertThat(fired()).extracting(JobEntity.RunFired::scheduledAt).containsExactly(tick(1));
   }
 
-  /**
-   * Timers are armed asynchronously to the test's advancing of manual time, so how many ticks have
-   * fired is not exact; what must hold is that they are the schedule's ticks, in order, each once.
-   */
-  private void assertConsecutiveTicksFrom(Instant first) {
-    List<Instant> ticks = fired().stream().map(JobEntity.RunFired::scheduledAt).toList();
-    for (int i = 0; i < ticks.size(); i++) {
-      assertThat(ticks.get(i)).isEqualTo(first.plusSeconds(i));
+  @Test
+  void aFireOfAnEarlierArmingIsIgnored() {
+    bed.create(noop());
+    JobSpec hourly = bed.spec(HOURLY, new Action.Noop(), null, null, null);
+    bed.ask(r -> new JobEntity.Replace(hourly, r));
+    // The old schedule's tick, armed before the Replace, delivered after it (it waited in the stash
+    // while the new definition was persisted).
+    bed.clock.advance(TICK);
+    var result = bed.job().runCommand(new JobEntity.Fire(tick(1), 1));
+    assertThat(result.hasNoEvents()).isTrue();
+    bed.sync();
+    assertThat(fired()).isEmpty();
+    assertThat(bed.job().getState().lastScheduled()).isEqualTo(START);
+    a.idle();
+  }
+
+  @Test
+  void anExecutorOnANodeThatIsNotAMemberIsNoCandidate() {
+    EntityTestbed two = new EntityTestbed(kit, "job-" + (++counter), NODE_A, NODE_B);
+    try {
+      two.members.leave(NODE_A);
+      two.create(two.spec(shell(), null, null, null));
+      two.advance(TICK);
+      ExecutorNode.Run run = two.handedTo(two.executor(NODE_B));
+      assertThat(run.nodeUid()).isEqualTo(two.executor(NODE_B).uid);
+      two.executor(NODE_A).idle();
+    } finally {
+      two.close();
     }
-    assertThat(job.getState().lastScheduled()).isAfterOrEqualTo(ticks.get(ticks.size() - 1));
   }
 
-  private void awaitFired(int n) {
-    Await.until(Duration.ofSeconds(10), "RunFired x" + n, () -> fired().size() >= n);
-  }
-
-  private void awaitRuns(int n, RunStatus status) {
-    Await.until(
-        Duration.ofSeconds(10),
-        n + " runs " + status,
-        () ->
-            stores.runs().listByJob(name, 100, null).items().stream()
-                    .map(RunRecord::status)
-                    .filter(status::equals)
-                    .count()
-                >= n);
+  @Test
+  void theViewCountsActiveAndQueuedRuns() {
+    bed.create(bed.spec(shell(), OverlapPolicy.QUEUE_ONE, null, null));
+    bed.tickAndStart(a);
+    bed.advance(TICK);
+    bed.awaitEvent(JobEntity.RunQueued.class, q -> true);
+    var view = (JobEntity.JobView) bed.ask(JobEntity.Get::new);
+    assertThat(view.activeRuns()).isEqualTo(1);
+    assertThat(view.queuedRuns()).isEqualTo(1);
+    assertThat(view.lastScheduled()).isEqualTo(tick(2));
+    assertThat(view.revision()).isEqualTo(bed.events().size());
+    assertThat(view.spec().action()).isEqualTo(shell());
   }
 }
