@@ -292,7 +292,7 @@ class ShellRunnerTest {
   }
 
   /** Live (not zombie) {@code sleep <marker>} processes, found by their command line in /proc. */
-  private static List<Long> sleepsWith(String marker) {
+  static List<Long> sleepsWith(String marker) {
     List<Long> out = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path dir : dirs) {
@@ -314,8 +314,7 @@ class ShellRunnerTest {
   }
 
   /** Waits for a condition outside our control (a process appearing in /proc), with a deadline. */
-  private static void awaitTrue(BooleanSupplier condition, String what)
-      throws InterruptedException {
+  static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
