@@ -93,8 +93,8 @@ public final class Heartbeats implements AutoCloseable {
   }
 
   /**
-   * Stops feeding for good: every run still going is killed by its watchdog within the timeout. For
-   * the end of the node, once its runs are over.
+   * Stops feeding for good: every run still going, or started later, is killed by its watchdog
+   * within the timeout. For the end of the node, once its runs are over.
    */
   @Override
   public void close() {

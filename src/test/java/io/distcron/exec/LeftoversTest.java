@@ -4,8 +4,10 @@ import static io.distcron.exec.ShellRunnerTest.awaitTrue;
 import static io.distcron.exec.ShellRunnerTest.sleepsWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.distcron.store.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The pid files of a previous life: what is still the recorded process dies, nothing else. */
 @Timeout(value = 15, unit = TimeUnit.SECONDS)
 class LeftoversTest {
+
+  private static final Duration LONG = Duration.ofSeconds(10);
 
   @TempDir Path runs;
   private final List<String> markers = new ArrayList<>();
@@ -33,6 +37,24 @@ class LeftoversTest {
     for (String m : markers) {
       sleepsWith(m).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     }
+  }
+
+  @Test
+  void aRecordedTreeStillRunningIsKilled() throws Exception {
+    String m = marker();
+    // No watchdog: as on a machine without bash, the run would outlive its node.
+    ShellRunner runner = new ShellRunner(1024, Duration.ofMillis(500), null, runs);
+    Execution ex = runner.start("run-1", "(sleep " + m + " &); sleep " + m, null, null, null);
+    awaitTrue(() -> sleepsWith(m).size() == 2, "two sleeps started");
+
+    List<Leftovers.Killed> killed = ShellRunner.killLeftovers(runs);
+
+    assertThat(killed).containsExactly(new Leftovers.Killed("run-1", ex.pid(), 3));
+    assertThat(killed.get(0))
+        .hasToString("run run-1 (process group " + ex.pid() + ", 3 processes)");
+    assertThat(sleepsWith(m)).isEmpty();
+    assertThat(runs).isEmptyDirectory();
+    assertThat(ex.await(LONG).status()).isEqualTo(RunStatus.FAILED);
   }
 
   @Test

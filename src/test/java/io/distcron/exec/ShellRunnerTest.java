@@ -30,14 +30,19 @@ class ShellRunnerTest {
 
   private static final Duration LONG = Duration.ofSeconds(10);
 
-  private final ShellRunner runner = new ShellRunner(64 * 1024, Duration.ofMillis(500));
   private final List<String> markers = new ArrayList<>();
+  final ShellRunner runner = runner(64 * 1024);
+
+  /** The runner under test; {@link ShellRunnerWithWatchdogTest} runs every test with a watchdog. */
+  ShellRunner runner(int tailBytes) {
+    return new ShellRunner(tailBytes, Duration.ofMillis(500));
+  }
 
   /**
    * A unique {@code sleep} argument, so this test's processes can be found in /proc (and cleaned
    * up).
    */
-  private String marker() {
+  String marker() {
     String m = "100." + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
     markers.add(m);
     return m;
@@ -73,7 +78,7 @@ class ShellRunnerTest {
 
   @Test
   void aLongOutputKeepsItsLastBytesBehindAMarker() throws Exception {
-    ShellRunner small = new ShellRunner(100, Duration.ofMillis(500));
+    ShellRunner small = runner(100);
     // 20000 lines "line<i>": far more than 100 bytes, so only the last ones survive.
     String cmd = "i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done";
 
