@@ -4,6 +4,7 @@ import io.distcron.run.RunStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,31 +20,44 @@ import java.util.concurrent.atomic.AtomicReference;
  * so after a TIMED_OUT or KILLED result no process of the run is alive (unless one escaped the
  * group and the tree, e.g. by calling setsid itself). A zombie counts as gone: it runs nothing, and
  * reaping orphans is init's job.
+ *
+ * <p>A run with a {@link Watchdog} that kills it (the node stopped feeding it) ends LOST, with a
+ * message that says why: "killed by its watchdog: the node stopped holding its lease".
  */
 public final class Execution {
 
   // KILL cannot be caught or ignored, so this only covers scheduling delays.
   private static final Duration KILL_WAIT = Duration.ofSeconds(2);
+  // How Java reports a process ended by SIGKILL: 128 + 9.
+  private static final int SIGKILLED = 137;
 
   private final Process process;
   private final OutputTail tail;
   private final OutputPump pump;
   private final Duration killGrace;
   private final Duration outputDrain;
+  private final Watchdog watchdog;
   // Set once, by the first of kill() or a timeout; its kill sequence completes `treeGone`.
   private final AtomicReference<RunStatus> forcedEnd = new AtomicReference<>();
   private final CompletableFuture<Void> treeGone = new CompletableFuture<>();
   private Result result; // guarded by this
 
   Execution(
-      Process process, OutputTail tail, OutputPump pump, Duration killGrace, Duration outputDrain) {
+      Process process,
+      OutputTail tail,
+      OutputPump pump,
+      Duration killGrace,
+      Duration outputDrain,
+      Watchdog watchdog) {
     this.process = process;
     this.tail = tail;
     this.pump = pump;
     this.killGrace = killGrace;
     this.outputDrain = outputDrain;
+    this.watchdog = watchdog;
   }
 
+  /** The run's first process: its watchdog script, or without one its shell. */
   public long pid() {
     return process.pid();
   }
@@ -51,7 +65,7 @@ public final class Execution {
   /**
    * Blocks until the shell exits or {@code timeout} passes (null: no limit). On timeout, kills the
    * tree and returns TIMED_OUT; after {@link #kill()}, returns KILLED. So it can return up to the
-   * kill grace plus a few seconds after the timeout.
+   * kill grace plus a few seconds after the timeout. A run killed by its watchdog returns LOST.
    *
    * <p>After the shell exits, output is awaited for at most the runner's output drain time: a
    * background child that inherited stdout can keep the pipe open indefinitely, and the run should
@@ -67,6 +81,7 @@ public final class Execution {
     }
     boolean exited =
         timeout == null ? waitForExit() : process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    long exitedAt = System.nanoTime(); // if await was late, later than the exit: errs on LOST
     if (!exited) {
       terminate(RunStatus.TIMED_OUT);
     }
@@ -78,9 +93,21 @@ public final class Execution {
     pump.awaitEof(outputDrain);
     pump.detach();
     Integer exitCode = process.isAlive() ? null : process.exitValue();
+    Optional<String> watchdogKill =
+        forced == null && exitCode != null && exitCode == SIGKILLED
+            ? watchdog.killedItAt(exitedAt)
+            : Optional.empty();
+    watchdog.end();
     result =
-        new Result(
-            status(forced, exitCode), exitCode, tail.text(), message(forced, exitCode, timeout));
+        watchdogKill
+            .map(why -> new Result(RunStatus.LOST, exitCode, tail.text(), why))
+            .orElseGet(
+                () ->
+                    new Result(
+                        status(forced, exitCode),
+                        exitCode,
+                        tail.text(),
+                        message(forced, exitCode, timeout)));
     return result;
   }
 

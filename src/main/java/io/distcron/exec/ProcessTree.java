@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -126,13 +127,24 @@ final class ProcessTree {
     return out;
   }
 
-  private record Stat(char state, long pgrp) {
+  /**
+   * When {@code pid} started, in clock ticks since boot (field 22 of /proc/[pid]/stat): with the
+   * pid, it names one process for good, as a pid alone may be reused.
+   */
+  static OptionalLong startTime(long pid) {
+    return stat(pid).map(s -> OptionalLong.of(s.startTime())).orElse(OptionalLong.empty());
+  }
+
+  private record Stat(char state, long pgrp, long startTime) {
     boolean live() {
       return state != 'Z' && state != 'X';
     }
   }
 
-  /** Parses /proc/[pid]/stat: "pid (comm) state ppid pgrp ..."; comm may itself contain ") ". */
+  /**
+   * Parses /proc/[pid]/stat: "pid (comm) state ppid pgrp ... starttime ..."; comm may itself
+   * contain ") ".
+   */
   private static Optional<Stat> stat(long pid) {
     try {
       // Latin-1 decodes any byte, so an odd process name cannot fail the parse.
@@ -140,7 +152,7 @@ final class ProcessTree {
           Files.readString(
               PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.ISO_8859_1);
       String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-      return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2])));
+      return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[19])));
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // gone, or no /proc
     }

@@ -30,14 +30,19 @@ class ShellRunnerTest {
 
   private static final Duration LONG = Duration.ofSeconds(10);
 
-  private final ShellRunner runner = new ShellRunner(64 * 1024, Duration.ofMillis(500));
   private final List<String> markers = new ArrayList<>();
+  final ShellRunner runner = runner(64 * 1024);
+
+  /** The runner under test; {@link ShellRunnerWithWatchdogTest} runs every test with a watchdog. */
+  ShellRunner runner(int tailBytes) {
+    return new ShellRunner(tailBytes, Duration.ofMillis(500));
+  }
 
   /**
    * A unique {@code sleep} argument, so this test's processes can be found in /proc (and cleaned
    * up).
    */
-  private String marker() {
+  String marker() {
     String m = "100." + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
     markers.add(m);
     return m;
@@ -73,7 +78,7 @@ class ShellRunnerTest {
 
   @Test
   void aLongOutputKeepsItsLastBytesBehindAMarker() throws Exception {
-    ShellRunner small = new ShellRunner(100, Duration.ofMillis(500));
+    ShellRunner small = runner(100);
     // 20000 lines "line<i>": far more than 100 bytes, so only the last ones survive.
     String cmd = "i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done";
 
@@ -271,8 +276,9 @@ class ShellRunnerTest {
     assertThat(r).isEqualTo(new Result(RunStatus.SUCCEEDED, 0, "early\n", null));
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
     assertThat(String.join("", chunks)).isEqualTo("early\n");
-    // Left running, as cron would; @AfterEach kills it.
-    assertThat(sleepsWith(m)).hasSize(1);
+    // Left running, as cron would; @AfterEach kills it. The shell may exit before the child has
+    // become `sleep`.
+    awaitTrue(() -> sleepsWith(m).size() == 1, "the background sleep still running");
   }
 
   @Test
@@ -291,7 +297,7 @@ class ShellRunnerTest {
   }
 
   /** Live (not zombie) {@code sleep <marker>} processes, found by their command line in /proc. */
-  private static List<Long> sleepsWith(String marker) {
+  static List<Long> sleepsWith(String marker) {
     List<Long> out = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path dir : dirs) {
@@ -313,8 +319,7 @@ class ShellRunnerTest {
   }
 
   /** Waits for a condition outside our control (a process appearing in /proc), with a deadline. */
-  private static void awaitTrue(BooleanSupplier condition, String what)
-      throws InterruptedException {
+  static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
