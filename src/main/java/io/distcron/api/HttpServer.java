@@ -70,6 +70,8 @@ public final class HttpServer {
                             ConsoleRoutes.route())));
     return Http.get(system)
         .newServerAt(settings.httpHost(), settings.httpPort())
+        // A request too malformed to reach a route is answered in the API's JSON shape too.
+        .adaptSettings(s -> s.withParsingErrorHandler(ParsingErrors.class.getName()))
         .bind(route)
         .thenApply(
             binding -> {
