@@ -18,7 +18,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /** {@code /api/v1/jobs} and {@code /api/v1/schedule/preview}: parse, ask the job, map the reply. */
 final class JobRoutes {
@@ -66,9 +65,9 @@ final class JobRoutes {
         path("runs", () -> get(() -> runs(name))));
   }
 
-  /** Reads the body as text, refusing what is over the limit before it is all in memory. */
+  /** Reads the JSON body as text, refusing what is over the limit before it is all in memory. */
   private Route body(Function<String, Route> inner) {
-    return withSizeLimit(maxBodyBytes, () -> entity(Unmarshaller.entityToString(), inner));
+    return Inputs.jsonBody(maxBodyBytes, inner);
   }
 
   private Route create(String body) {
