@@ -7,11 +7,11 @@ import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
 import io.distcron.job.JobsClient;
 import io.distcron.schedule.CronSchedule;
-import io.distcron.schedule.InvalidScheduleException;
 import io.distcron.store.JobIndex;
 import io.distcron.store.RunRecord;
 import io.distcron.store.Stores;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -71,12 +71,12 @@ final class JobRoutes {
   }
 
   private Route create(String body) {
-    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null);
+    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null, clock.instant());
     return respond(jobs.create(spec).thenCompose(r -> toResponse(r, 201)));
   }
 
   private Route replace(String name, String body) {
-    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name);
+    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name, clock.instant());
     return respond(jobs.replace(spec).thenCompose(r -> toResponse(r, 200)));
   }
 
@@ -208,22 +208,15 @@ final class JobRoutes {
                 }));
   }
 
+  /** The schedule is checked as a job's is, so a preview never shows what a job would refuse. */
   private Route preview(Dtos.PreviewRequest r) {
-    if (r.schedule() == null || r.schedule().isBlank()) {
-      throw ApiError.badRequest("schedule", "schedule is required");
-    }
     int count = r.count() == null ? 5 : r.count();
     if (count < 1 || count > MAX_PREVIEW) {
       throw ApiError.badRequest("count", "count must be from 1 to " + MAX_PREVIEW);
     }
-    String zone = r.timezone() == null || r.timezone().isBlank() ? "UTC" : r.timezone();
-    try {
-      CronSchedule schedule = CronSchedule.parse(r.schedule(), zone);
-      return complete(
-          json.response(
-              200, new Dtos.Preview(schedule.next(clock.instant(), count), schedule.describe())));
-    } catch (InvalidScheduleException e) {
-      throw ApiError.badRequest(e.field(), e.getMessage());
-    }
+    Instant now = clock.instant();
+    CronSchedule schedule = JobSpecs.schedule(r.schedule(), JobSpecs.zone(r.timezone()), now);
+    return complete(
+        json.response(200, new Dtos.Preview(schedule.next(now, count), schedule.describe())));
   }
 }
