@@ -82,10 +82,15 @@ final class JobRoutes {
 
   private Route reply(
       String name, Function<String, CompletionStage<JobEntity.Reply>> ask, int okStatus) {
+    existingName(name);
+    return respond(ask.apply(name).thenCompose(r -> toResponse(r, okStatus)));
+  }
+
+  /** A name no job can have names no job: 404, as for a job that does not exist. */
+  private static void existingName(String name) {
     if (!JobSpec.NAME.matcher(name).matches()) {
       throw ApiError.notFound("job '" + name + "' not found");
     }
-    return respond(ask.apply(name).thenCompose(r -> toResponse(r, okStatus)));
   }
 
   private Route respond(CompletionStage<HttpResponse> response) {
@@ -192,10 +197,11 @@ final class JobRoutes {
             parameterOptional(
                 "cursor",
                 cursor -> {
+                  existingName(name);
                   int n = limitOf(limit, 50);
                   return respond(
                       stores
-                          .async(() -> stores.runs().listByJob(name, n, cursor.orElse(null)))
+                          .async(() -> runsPage(name, n, cursor.orElse(null)))
                           .thenApply(
                               page ->
                                   json.response(
@@ -206,6 +212,16 @@ final class JobRoutes {
                                               .toList(),
                                           page.next()))));
                 }));
+  }
+
+  /** On the blocking pool. A cursor is the store's own encoding; anything else is the client's. */
+  private io.distcron.store.Page<RunRecord> runsPage(String name, int limit, String cursor) {
+    try {
+      return stores.runs().listByJob(name, limit, cursor);
+    } catch (IllegalArgumentException e) {
+      if (cursor == null) throw e;
+      throw ApiError.badRequest("cursor", "cursor must be the 'next' of an earlier page");
+    }
   }
 
   /** The schedule is checked as a job's is, so a preview never shows what a job would refuse. */
