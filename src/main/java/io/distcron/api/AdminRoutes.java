@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * {@code /api/v1/tokens} (admins manage API tokens) and {@code /api/v1/audit} (who changed what).
@@ -20,12 +19,14 @@ final class AdminRoutes {
   private final TokenStore tokens;
   private final AuditLog audit;
   private final Json json;
+  private final long maxBodyBytes;
 
-  AdminRoutes(Stores stores, TokenStore tokens, AuditLog audit, Json json) {
+  AdminRoutes(Stores stores, TokenStore tokens, AuditLog audit, Json json, long maxBodyBytes) {
     this.stores = stores;
     this.tokens = tokens;
     this.audit = audit;
     this.json = json;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   Route route() {
@@ -38,9 +39,7 @@ final class AdminRoutes {
                         () ->
                             concat(
                                 get(this::listTokens),
-                                post(
-                                    () ->
-                                        entity(Unmarshaller.entityToString(), this::createToken)))),
+                                post(() -> Inputs.jsonBody(maxBodyBytes, this::createToken)))),
                     path(segment(), id -> delete(() -> deleteToken(id))))),
         path("audit", () -> get(this::listAudit)));
   }
@@ -50,6 +49,7 @@ final class AdminRoutes {
     if (r.name() == null || r.name().isBlank() || r.name().length() > 200) {
       throw ApiError.badRequest("name", "name is required (at most 200 characters)");
     }
+    Inputs.text(r.name(), "name", 200);
     Role role;
     try {
       role = Role.valueOf(r.role() == null ? "" : r.role().trim().toUpperCase(Locale.ROOT));

@@ -119,8 +119,9 @@ final class Auth {
 
   private HttpResponse audited(HttpRequest request, String remote, Principal who, HttpResponse r) {
     String path = request.getUri().path();
-    String action = request.method().value() + " " + path;
-    String job = jobOf(path);
+    // Cut to the audit log's columns: a long URI must not cost the entry.
+    String action = clip(request.method().value() + " " + path, 600);
+    String job = clip(jobOf(path), 255);
     stores
         .async(
             () ->
@@ -139,6 +140,10 @@ final class Auth {
                     "Audit entry for {} by {} not written: {}", action, who.name(), err.toString());
             });
     return r;
+  }
+
+  private static String clip(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max);
   }
 
   /** {@code /api/v1/jobs/{name}...} names a job; other paths do not. */

@@ -7,10 +7,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.ErrorInfo;
+import org.apache.pekko.http.scaladsl.model.ExceptionWithErrorInfo;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +36,17 @@ final class Errors {
     Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     if (e instanceof ApiError a)
       return json.response(a.status(), new Dtos.Error(a.getMessage(), a.field()));
-    if (e instanceof EntityStreamSizeException) {
+    if (e instanceof EntityStreamSizeException s) {
+      long limit = Math.min(s.limit(), maxBodyBytes);
       return json.response(
-          400, new Dtos.Error("request body is larger than " + maxBodyBytes + " bytes", "body"));
+          413, new Dtos.Error("request body is larger than " + limit + " bytes", "body"));
     }
+    if (e instanceof IllegalRequestException r) {
+      return json.response(r.status().intValue(), error(r.info(), null));
+    }
+    // A broken body (truncated, bad chunking), URI or header Pekko found while the route read it.
+    if (e instanceof EntityStreamException s) return json.response(400, error(s.info(), "body"));
+    if (e instanceof ExceptionWithErrorInfo x) return json.response(400, error(x.info(), null));
     if (e instanceof StoreException) {
       log.warn("Database unavailable: {}", e.toString());
       return json.response(
@@ -49,6 +61,13 @@ final class Errors {
         500, new Dtos.Error("internal error: " + e.getClass().getSimpleName(), null));
   }
 
+  static Dtos.Error error(ErrorInfo info, String field) {
+    String header = info.errorHeaderName();
+    return new Dtos.Error(
+        info.summary().isEmpty() ? "bad request" : info.summary(),
+        header == null || header.isEmpty() ? field : header);
+  }
+
   ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder().matchAny(e -> complete(toResponse(e))).build();
   }
@@ -61,16 +80,16 @@ final class Errors {
         .withFallback(RejectionHandler.defaultHandler())
         .mapRejectionResponse(
             r -> {
-              if (r.entity() instanceof HttpEntity.Strict strict
-                  && !r.entity()
-                      .getContentType()
-                      .mediaType()
-                      .toString()
-                      .equals("application/json")) {
-                return json.response(
-                    r.status().intValue(), new Dtos.Error(strict.getData().utf8String(), null));
+              if (r.entity().getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+                return r;
               }
-              return r;
+              String text =
+                  r.entity() instanceof HttpEntity.Strict strict && !strict.getData().isEmpty()
+                      ? strict.getData().utf8String()
+                      : r.status().reason();
+              // withEntity keeps the rejection's headers, such as WWW-Authenticate.
+              return r.withEntity(
+                  json.response(r.status().intValue(), new Dtos.Error(text, null)).entity());
             });
   }
 }

@@ -49,7 +49,7 @@ public final class HttpServer {
                     new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
                     new RunRoutes(jobs, stores, json).route(),
                     new NodeRoutes(system, placement, json).route(),
-                    new AdminRoutes(stores, tokens, audit, json).route()));
+                    new AdminRoutes(stores, tokens, audit, json, settings.maxBodyBytes()).route()));
     Route route =
         handleRejections(
             errors.rejectionHandler(),
@@ -63,13 +63,18 @@ public final class HttpServer {
                             pathPrefix(
                                 "api",
                                 () ->
-                                    auth.secured(
+                                    Inputs.checkedUri(
                                         () ->
-                                            handleExceptions(errors.exceptionHandler(), () -> v1))),
+                                            auth.secured(
+                                                () ->
+                                                    handleExceptions(
+                                                        errors.exceptionHandler(), () -> v1)))),
                             // The console's files are public; the API calls they make need a token.
                             ConsoleRoutes.route())));
     return Http.get(system)
         .newServerAt(settings.httpHost(), settings.httpPort())
+        // A request too malformed to reach a route is answered in the API's JSON shape too.
+        .adaptSettings(s -> s.withParsingErrorHandler(ParsingErrors.class.getName()))
         .bind(route)
         .thenApply(
             binding -> {

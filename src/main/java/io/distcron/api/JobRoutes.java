@@ -8,17 +8,16 @@ import io.distcron.job.JobSpec;
 import io.distcron.job.JobsClient;
 import io.distcron.run.RunRecord;
 import io.distcron.schedule.CronSchedule;
-import io.distcron.schedule.InvalidScheduleException;
 import io.distcron.store.JobIndex;
 import io.distcron.store.Stores;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /** {@code /api/v1/jobs} and {@code /api/v1/schedule/preview}: parse, ask the job, map the reply. */
 final class JobRoutes {
@@ -66,27 +65,32 @@ final class JobRoutes {
         path("runs", () -> get(() -> runs(name))));
   }
 
-  /** Reads the body as text, refusing what is over the limit before it is all in memory. */
+  /** Reads the JSON body as text, refusing what is over the limit before it is all in memory. */
   private Route body(Function<String, Route> inner) {
-    return withSizeLimit(maxBodyBytes, () -> entity(Unmarshaller.entityToString(), inner));
+    return Inputs.jsonBody(maxBodyBytes, inner);
   }
 
   private Route create(String body) {
-    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null);
+    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null, clock.instant());
     return respond(jobs.create(spec).thenCompose(r -> toResponse(r, 201)));
   }
 
   private Route replace(String name, String body) {
-    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name);
+    JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name, clock.instant());
     return respond(jobs.replace(spec).thenCompose(r -> toResponse(r, 200)));
   }
 
   private Route reply(
       String name, Function<String, CompletionStage<JobEntity.Reply>> ask, int okStatus) {
+    existingName(name);
+    return respond(ask.apply(name).thenCompose(r -> toResponse(r, okStatus)));
+  }
+
+  /** A name no job can have names no job: 404, as for a job that does not exist. */
+  private static void existingName(String name) {
     if (!JobSpec.NAME.matcher(name).matches()) {
       throw ApiError.notFound("job '" + name + "' not found");
     }
-    return respond(ask.apply(name).thenCompose(r -> toResponse(r, okStatus)));
   }
 
   private Route respond(CompletionStage<HttpResponse> response) {
@@ -193,10 +197,11 @@ final class JobRoutes {
             parameterOptional(
                 "cursor",
                 cursor -> {
+                  existingName(name);
                   int n = limitOf(limit, 50);
                   return respond(
                       stores
-                          .async(() -> stores.runs().listByJob(name, n, cursor.orElse(null)))
+                          .async(() -> runsPage(name, n, cursor.orElse(null)))
                           .thenApply(
                               page ->
                                   json.response(
@@ -209,22 +214,25 @@ final class JobRoutes {
                 }));
   }
 
-  private Route preview(Dtos.PreviewRequest r) {
-    if (r.schedule() == null || r.schedule().isBlank()) {
-      throw ApiError.badRequest("schedule", "schedule is required");
+  /** On the blocking pool. A cursor is the store's own encoding; anything else is the client's. */
+  private io.distcron.store.Page<RunRecord> runsPage(String name, int limit, String cursor) {
+    try {
+      return stores.runs().listByJob(name, limit, cursor);
+    } catch (IllegalArgumentException e) {
+      if (cursor == null) throw e;
+      throw ApiError.badRequest("cursor", "cursor must be the 'next' of an earlier page");
     }
+  }
+
+  /** The schedule is checked as a job's is, so a preview never shows what a job would refuse. */
+  private Route preview(Dtos.PreviewRequest r) {
     int count = r.count() == null ? 5 : r.count();
     if (count < 1 || count > MAX_PREVIEW) {
       throw ApiError.badRequest("count", "count must be from 1 to " + MAX_PREVIEW);
     }
-    String zone = r.timezone() == null || r.timezone().isBlank() ? "UTC" : r.timezone();
-    try {
-      CronSchedule schedule = CronSchedule.parse(r.schedule(), zone);
-      return complete(
-          json.response(
-              200, new Dtos.Preview(schedule.next(clock.instant(), count), schedule.describe())));
-    } catch (InvalidScheduleException e) {
-      throw ApiError.badRequest(e.field(), e.getMessage());
-    }
+    Instant now = clock.instant();
+    CronSchedule schedule = JobSpecs.schedule(r.schedule(), JobSpecs.zone(r.timezone()), now);
+    return complete(
+        json.response(200, new Dtos.Preview(schedule.next(now, count), schedule.describe())));
   }
 }

@@ -10,29 +10,63 @@ import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.scaladsl.model.IllegalUriException;
 
-/** Turns a client's job into a valid {@link JobSpec}, or an {@link ApiError} naming the field. */
+/**
+ * Turns a client's job into a valid {@link JobSpec}, or an {@link ApiError} naming the field.
+ *
+ * <p>Valid means that nothing in it can fail later: every string is storable ({@link Inputs#text}),
+ * an environment can be handed to a process, headers can be sent, durations can be added to any
+ * instant, and the whole spec stays small enough for one cluster message (Artery's frame is 256
+ * KiB), a job-index row, and the kernel's limit on one argument or environment string (128 KiB).
+ */
 final class JobSpecs {
   private static final int MAX_DESCRIPTION = 2000;
   private static final int MAX_LABELS = 64;
+  private static final int MAX_LABEL_KEY = 100;
+  private static final int MAX_LABEL_VALUE = 200;
+  private static final int MAX_SCHEDULE = 200;
+  private static final int MAX_TIMEZONE = 100;
+  private static final int MAX_COMMAND = 32 * 1024;
+  private static final int MAX_ENV = 100;
+  private static final int MAX_ENV_NAME = 256;
+  private static final int MAX_ENV_VALUE = 32 * 1024;
+  private static final int MAX_PATH = 4096;
+  private static final int MAX_URL = 8192;
+  private static final int MAX_HEADERS = 100;
+  private static final int MAX_HEADER_NAME = 256;
+  private static final int MAX_HEADER_VALUE = 8192;
+  private static final int MAX_HTTP_BODY = 64 * 1024;
+  private static final int MAX_EXPECT_STATUS = 100;
+  private static final int MAX_SPEC_BYTES = 128 * 1024;
   private static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
   private static final int MAX_CATCHUP_RUNS = 1000;
   private static final int MAX_ATTEMPTS = 100;
+  private static final Duration MAX_DURATION = Duration.ofDays(366);
   private static final List<String> METHODS =
       List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
   private JobSpecs() {}
 
-  /** {@code pathName} is the name in the URL of a PUT (null for a POST). */
-  static JobSpec toSpec(Dtos.JobRequest r, String pathName) {
+  /**
+   * {@code pathName} is the name in the URL of a PUT (null for a POST); {@code now} is when the
+   * schedule must fire after.
+   */
+  static JobSpec toSpec(Dtos.JobRequest r, String pathName, Instant now) {
     String name = r.name() != null ? r.name() : pathName;
     if (name == null || name.isBlank()) throw ApiError.badRequest("name", "name is required");
     if (pathName != null && !pathName.equals(name)) {
@@ -40,36 +74,68 @@ final class JobSpecs {
           "name", "name '" + name + "' does not match the URL's '" + pathName + "'");
     }
     checkName(name);
-    if (r.description() != null && r.description().length() > MAX_DESCRIPTION) {
-      throw ApiError.badRequest("description", "description is longer than " + MAX_DESCRIPTION);
-    }
+    Inputs.text(r.description(), "description", MAX_DESCRIPTION);
     checkLabels(r.labels());
-    if (r.schedule() == null || r.schedule().isBlank()) {
-      throw ApiError.badRequest("schedule", "schedule is required");
-    }
-    String zone = r.timezone() == null || r.timezone().isBlank() ? "UTC" : r.timezone();
-    try {
-      CronSchedule.parse(r.schedule(), zone);
-    } catch (InvalidScheduleException e) {
-      throw ApiError.badRequest(e.field(), e.getMessage());
-    }
+    String zone = zone(r.timezone());
+    schedule(r.schedule(), zone, now);
     int timeout = r.timeoutSeconds() == null ? JobSpec.DEFAULT_TIMEOUT_SECONDS : r.timeoutSeconds();
     if (timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
       throw ApiError.badRequest(
           "timeoutSeconds", "timeoutSeconds must be between 1 and " + MAX_TIMEOUT_SECONDS);
     }
-    return new JobSpec(
-        name,
-        r.description(),
-        r.labels(),
-        r.schedule().trim(),
-        zone,
-        action(r),
-        timeout,
-        r.enabled() == null || r.enabled(),
-        overlap(r.overlap()),
-        catchUp(r.catchUp()),
-        retry(r.retry()));
+    JobSpec spec =
+        new JobSpec(
+            name,
+            r.description(),
+            r.labels(),
+            r.schedule().trim(),
+            zone,
+            action(r),
+            timeout,
+            r.enabled() == null || r.enabled(),
+            overlap(r.overlap()),
+            catchUp(r.catchUp()),
+            retry(r.retry()));
+    int bytes = textBytes(spec);
+    if (bytes > MAX_SPEC_BYTES) {
+      throw ApiError.badRequest(
+          null, "the job's text comes to " + bytes + " bytes (UTF-8); at most " + MAX_SPEC_BYTES);
+    }
+    return spec;
+  }
+
+  /** The zone a job or preview means: UTC when none is given. */
+  static String zone(String timezone) {
+    return timezone == null || timezone.isBlank() ? "UTC" : timezone;
+  }
+
+  /**
+   * The one test of a schedule, for jobs and previews alike: it parses in {@code zone} and fires at
+   * least once after {@code now}. A schedule that never fires ({@code 0 0 30 2 *}, or a Quartz year
+   * in the past) is refused rather than kept as a job that silently does nothing.
+   */
+  static CronSchedule schedule(String expression, String zone, Instant now) {
+    if (expression == null || expression.isBlank()) {
+      throw ApiError.badRequest("schedule", "schedule is required");
+    }
+    Inputs.text(expression, "schedule", MAX_SCHEDULE);
+    Inputs.text(zone, "timezone", MAX_TIMEZONE);
+    CronSchedule schedule;
+    Optional<Instant> first;
+    try {
+      schedule = CronSchedule.parse(expression, zone);
+      first = schedule.nextAfter(now);
+    } catch (InvalidScheduleException e) {
+      throw ApiError.badRequest(e.field(), e.getMessage());
+    } catch (RuntimeException e) {
+      // The cron library's own failures on input it did not foresee, or an interval's overflow.
+      throw ApiError.badRequest("schedule", "invalid schedule '" + expression.trim() + "'");
+    }
+    if (first.isEmpty()) {
+      throw ApiError.badRequest(
+          "schedule", "schedule '" + expression.trim() + "' never fires after " + now);
+    }
+    return schedule;
   }
 
   private static OverlapPolicy overlap(String overlap) {
@@ -106,14 +172,19 @@ final class JobSpecs {
         r.maxBackoff() == null ? null : positive(r.maxBackoff(), "retry.maxBackoff"));
   }
 
+  /**
+   * At most {@link #MAX_DURATION}, so that adding it to any instant or in millis cannot overflow.
+   */
   private static Duration positive(String iso, String field) {
     try {
       Duration d = Duration.parse(iso);
-      if (!d.isNegative() && !d.isZero()) return d;
+      if (!d.isNegative() && !d.isZero() && d.compareTo(MAX_DURATION) <= 0) return d;
     } catch (DateTimeParseException e) {
       // falls through to the error below
     }
-    throw ApiError.badRequest(field, field + " must be a positive ISO-8601 duration such as PT10S");
+    throw ApiError.badRequest(
+        field,
+        field + " must be a positive ISO-8601 duration such as PT10S, at most " + MAX_DURATION);
   }
 
   private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String field) {
@@ -140,14 +211,16 @@ final class JobSpecs {
     }
     labels.forEach(
         (k, v) -> {
-          if (k.isBlank() || k.length() > 100 || k.contains("=")) {
+          if (k.isBlank() || k.length() > MAX_LABEL_KEY || k.contains("=")) {
             throw ApiError.badRequest(
-                "labels", "label key '" + k + "' must be 1-100 characters without '='");
+                "labels",
+                "label key '" + k + "' must be 1-" + MAX_LABEL_KEY + " characters without '='");
           }
-          if (v == null || v.length() > 200) {
-            throw ApiError.badRequest(
-                "labels." + k, "label value must be a string of at most 200 characters");
+          Inputs.text(k, "labels", MAX_LABEL_KEY);
+          if (v == null) {
+            throw ApiError.badRequest("labels." + k, "label value must be a string");
           }
+          Inputs.text(v, "labels." + k, MAX_LABEL_VALUE);
         });
   }
 
@@ -161,15 +234,51 @@ final class JobSpecs {
     }
     if (r.noop() != null) return new Action.Noop();
     if (r.http() != null) return http(r.http());
-    if (r.shell().command() == null || r.shell().command().isBlank()) {
+    return shell(r.shell());
+  }
+
+  private static Action.Shell shell(Dtos.ShellDto s) {
+    if (s.command() == null || s.command().isBlank()) {
       throw ApiError.badRequest("shell.command", "shell.command is required");
     }
-    return new Action.Shell(r.shell().command(), r.shell().env(), r.shell().workingDir());
+    Inputs.text(s.command(), "shell.command", MAX_COMMAND);
+    Inputs.text(s.workingDir(), "shell.workingDir", MAX_PATH);
+    if (s.workingDir() != null && s.workingDir().isBlank()) {
+      throw ApiError.badRequest("shell.workingDir", "shell.workingDir must not be blank");
+    }
+    checkEnv(s.env());
+    return new Action.Shell(s.command(), s.env(), s.workingDir());
+  }
+
+  /** What a process's environment can hold: {@code NAME=value} strings, so no '=' in a name. */
+  private static void checkEnv(Map<String, String> env) {
+    if (env == null) return;
+    if (env.size() > MAX_ENV) {
+      throw ApiError.badRequest("shell.env", "at most " + MAX_ENV + " environment variables");
+    }
+    env.forEach(
+        (k, v) -> {
+          Inputs.text(k, "shell.env", MAX_ENV_NAME);
+          if (k.isEmpty() || k.contains("=")) {
+            throw ApiError.badRequest(
+                "shell.env",
+                "environment variable name '"
+                    + k
+                    + "' must be 1-"
+                    + MAX_ENV_NAME
+                    + " characters without '='");
+          }
+          if (v == null) {
+            throw ApiError.badRequest("shell.env." + k, "shell.env." + k + " must be a string");
+          }
+          Inputs.text(v, "shell.env." + k, MAX_ENV_VALUE);
+        });
   }
 
   private static Action.Http http(Dtos.HttpDto h) {
     if (h.url() == null || h.url().isBlank())
       throw ApiError.badRequest("http.url", "http.url is required");
+    Inputs.text(h.url(), "http.url", MAX_URL);
     try {
       URI uri = new URI(h.url());
       if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
@@ -177,9 +286,15 @@ final class JobSpecs {
         throw ApiError.badRequest(
             "http.url", "http.url must be an absolute http:// or https:// URL");
       }
+      // The runner sends with Pekko's client: what its parser refuses could never run.
+      Uri.create(h.url().trim());
     } catch (URISyntaxException e) {
       throw ApiError.badRequest("http.url", "http.url is not a valid URL: " + e.getReason());
+    } catch (IllegalUriException e) {
+      throw ApiError.badRequest("http.url", "http.url is not a valid URL: " + e.info().summary());
     }
+    checkHeaders(h.headers());
+    Inputs.text(h.body(), "http.body", MAX_HTTP_BODY);
     String method = h.method() == null ? "GET" : h.method().toUpperCase(Locale.ROOT);
     if (!METHODS.contains(method)) {
       throw ApiError.badRequest("http.method", "http.method must be one of " + METHODS);
@@ -189,6 +304,10 @@ final class JobSpecs {
       throw ApiError.badRequest(
           "http.timeoutSeconds", "http.timeoutSeconds must be from 1 to " + MAX_TIMEOUT_SECONDS);
     }
+    if (h.expectStatus() != null && h.expectStatus().size() > MAX_EXPECT_STATUS) {
+      throw ApiError.badRequest(
+          "http.expectStatus", "http.expectStatus holds at most " + MAX_EXPECT_STATUS + " codes");
+    }
     if (h.expectStatus() != null
         && h.expectStatus().stream().anyMatch(c -> c == null || c < 100 || c > 599)) {
       throw ApiError.badRequest(
@@ -196,6 +315,72 @@ final class JobSpecs {
     }
     return new Action.Http(
         method, h.url(), h.headers(), h.body(), h.timeoutSeconds(), h.expectStatus());
+  }
+
+  /**
+   * Headers as HTTP/1.1 can carry them: a token for a name, no control character but tab in a
+   * value, and a {@code Content-Type} that is one.
+   */
+  private static void checkHeaders(Map<String, String> headers) {
+    if (headers == null) return;
+    if (headers.size() > MAX_HEADERS) {
+      throw ApiError.badRequest("http.headers", "at most " + MAX_HEADERS + " headers");
+    }
+    headers.forEach(
+        (k, v) -> {
+          Inputs.text(k, "http.headers", MAX_HEADER_NAME);
+          if (!isToken(k)) {
+            throw ApiError.badRequest(
+                "http.headers", "header name '" + k + "' is not a valid HTTP header name");
+          }
+          String field = "http.headers." + k;
+          if (v == null) throw ApiError.badRequest(field, field + " must be a string");
+          Inputs.text(v, field, MAX_HEADER_VALUE);
+          if (v.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+            throw ApiError.badRequest(field, field + " must not contain control characters");
+          }
+          if (k.equalsIgnoreCase("Content-Type")) {
+            try {
+              ContentTypes.parse(v);
+            } catch (RuntimeException e) {
+              throw ApiError.badRequest(field, field + " is not a valid media type");
+            }
+          }
+        });
+  }
+
+  /** RFC 9110 token: what header names are made of. */
+  private static boolean isToken(String s) {
+    if (s.isEmpty()) return false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /** The UTF-8 size of every string a spec holds. */
+  private static int textBytes(JobSpec s) {
+    List<String> texts = new ArrayList<>();
+    texts.addAll(List.of(s.name(), s.description(), s.schedule(), s.timezone()));
+    s.labels().forEach((k, v) -> texts.addAll(List.of(k, v)));
+    if (s.action() instanceof Action.Shell sh) {
+      texts.add(sh.command());
+      if (sh.workingDir() != null) texts.add(sh.workingDir());
+      sh.env().forEach((k, v) -> texts.addAll(List.of(k, v)));
+    } else if (s.action() instanceof Action.Http h) {
+      texts.addAll(List.of(h.method(), h.url()));
+      if (h.body() != null) texts.add(h.body());
+      h.headers().forEach((k, v) -> texts.addAll(List.of(k, v)));
+    }
+    int bytes = 0;
+    for (String t : texts) bytes += t.getBytes(StandardCharsets.UTF_8).length;
+    return bytes;
   }
 
   /** The wire form of a spec, as the API shows it back. */

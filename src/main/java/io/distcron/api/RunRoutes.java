@@ -54,9 +54,16 @@ final class RunRoutes {
                                         parameterOptional(
                                             "follow",
                                             follow ->
-                                                follow.map(Boolean::parseBoolean).orElse(false)
+                                                flag(follow.orElse("false"), "follow")
                                                     ? follow(id)
                                                     : output(id)))))));
+  }
+
+  /** {@code true} or {@code false}; any other word is a mistake to point out, not a false. */
+  private static boolean flag(String value, String field) {
+    if (value.equalsIgnoreCase("true")) return true;
+    if (value.equalsIgnoreCase("false")) return false;
+    throw ApiError.badRequest(field, field + " must be true or false");
   }
 
   private Route detail(String id) {

@@ -199,7 +199,9 @@ class ApiTest {
         "{\"name\": \"big\", \"schedule\": \"@daily\", \"noop\": {}, \"description\": \""
             + "x".repeat(1_100_000)
             + "\"}";
-    assertError(api.post("/jobs", huge), "body");
+    ApiClient.Response tooLarge = api.post("/jobs", huge);
+    assertThat(tooLarge.status()).isEqualTo(413);
+    assertThat(tooLarge.json().get("field").asText()).isEqualTo("body");
     assertThat(api.get("/jobs/bad").status()).isEqualTo(404);
   }
 
