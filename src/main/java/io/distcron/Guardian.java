@@ -10,6 +10,7 @@ import io.distcron.cluster.Readiness;
 import io.distcron.cluster.RunReaper;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
+import io.distcron.exec.Heartbeats;
 import io.distcron.exec.HttpRunner;
 import io.distcron.exec.Launch;
 import io.distcron.exec.ShellRunner;
@@ -23,9 +24,11 @@ import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
 import io.distcron.store.JobIndex;
 import io.distcron.store.JournalCompaction;
+import io.distcron.store.Projections;
 import io.distcron.store.RunStore;
 import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -94,9 +97,17 @@ final class Guardian {
     if (cluster.selfMember().hasRole("executor")) {
       inProgress = metrics.runsInProgress();
       DistcronSettings.Executor exec = settings.executor();
+      // Runs' watchdogs are fed only while this node holds its lease: cut off, frozen or downed,
+      // its
+      // runs die before the rest of the cluster can retry them.
+      Heartbeats heartbeats =
+          new Heartbeats(
+              fence::leaseHeld, settings.lease().watchdogTimeout(), Heartbeats.DEFAULT_INTERVAL);
+      system.getWhenTerminated().thenRun(heartbeats::close);
       Launch.Runners runners =
           new Launch.Runners(
-              new ShellRunner(exec.outputTailBytes(), exec.killGrace()),
+              new ShellRunner(
+                  exec.outputTailBytes(), exec.killGrace(), heartbeats, runsDir(settings, self)),
               new HttpRunner(system, exec.outputTailBytes()),
               stores.runs(),
               runPool,
@@ -127,6 +138,11 @@ final class Guardian {
         LoadPublisher.create(placement, inProgress, settings.executor().capacity()),
         "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence));
+    Projections.start(system, ds, stores.runs(), stores.jobs(), metrics)
+        .whenComplete(
+            (ok, err) -> {
+              if (err != null) bound.completeExceptionally(err);
+            });
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
         system,
@@ -181,6 +197,14 @@ final class Guardian {
                                     ABANDON_TIMEOUT,
                                     system.scheduler()))
                         .exceptionally(err -> Done.getInstance()));
+  }
+
+  /**
+   * Where this node records its runs' process groups, to kill what a previous life of it left: per
+   * cluster address, so nodes sharing a data directory (tests) never touch each other's.
+   */
+  static Path runsDir(DistcronSettings settings, String node) {
+    return settings.dataDir().resolve("runs").resolve(node.replace(':', '_'));
   }
 
   private static boolean downed(ActorSystem<?> system) {

@@ -5,22 +5,29 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.distcron.cluster.LeaseTimings;
 import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
+import io.distcron.exec.Leftovers;
+import io.distcron.exec.ShellRunner;
 import io.distcron.store.Database;
 import io.distcron.store.Schema;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** One running distcron node: its actor system, its run-store pool and its bound API. */
 public final class Node implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
 
   private final ActorSystem<?> system;
   private final HikariDataSource dataSource;
@@ -37,6 +44,7 @@ public final class Node implements AutoCloseable {
     DistcronSettings settings = DistcronSettings.from(config);
     refuseOpenApiOffLoopback(settings);
     refuseUnsafeLeaseTimings(settings, config);
+    killLeftovers(settings, config);
     HikariDataSource ds = Database.open(settings.db());
     ActorSystem<?> system = null;
     try {
@@ -75,6 +83,20 @@ public final class Node implements AutoCloseable {
                 + " random secret (then create tokens with POST /api/v1/tokens), or listen on 127.0.0.1");
       }
     }
+  }
+
+  /**
+   * Runs a previous life of this node left running (their watchdogs should have killed them; this
+   * is the second line): killed before the node takes new ones. A node on a random port (tests) has
+   * no previous life.
+   */
+  private static void killLeftovers(DistcronSettings settings, Config config)
+      throws IOException, InterruptedException {
+    int port = config.getInt("pekko.remote.artery.canonical.port");
+    if (port == 0) return;
+    String node = config.getString("pekko.remote.artery.canonical.hostname") + ":" + port;
+    List<Leftovers.Killed> killed = ShellRunner.killLeftovers(Guardian.runsDir(settings, node));
+    if (!killed.isEmpty()) log.warn("Killed what runs of a previous life left: {}", killed);
   }
 
   private static void refuseUnsafeLeaseTimings(DistcronSettings settings, Config config) {

@@ -1,10 +1,12 @@
 package io.distcron.config;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** Every distcron knob, read once from the {@code distcron} block. */
 public record DistcronSettings(
+    Path dataDir,
     String httpHost,
     int httpPort,
     Duration askTimeout,
@@ -53,6 +55,7 @@ public record DistcronSettings(
   public static DistcronSettings from(Config root) {
     Config c = root.getConfig("distcron");
     return new DistcronSettings(
+        Path.of(c.getString("data-dir")),
         c.getString("http.host"),
         c.getInt("http.port"),
         c.getDuration("http.ask-timeout"),

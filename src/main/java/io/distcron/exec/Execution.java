@@ -122,6 +122,32 @@ public final class Execution {
     }
   }
 
+  /**
+   * The node gives the run up (it was downed, or cannot hold its lease): KILL to the whole tree at
+   * once, with no grace. Returns at once; the result is KILLED unless it was decided already.
+   */
+  public void killNow() {
+    if (!process.isAlive()) return;
+    boolean first = forcedEnd.compareAndSet(null, RunStatus.KILLED);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                ProcessHandle root = process.toHandle();
+                long group = ProcessTree.groupLedBy(root.pid());
+                Set<ProcessHandle> members = ProcessTree.members(List.of(root), group);
+                ProcessTree.signal(members, group, true);
+                ProcessTree.awaitExit(members, KILL_WAIT);
+                if (first) treeGone.complete(null);
+              } catch (Throwable e) {
+                if (first) treeGone.completeExceptionally(e);
+              }
+            },
+            "distcron-kill-now-" + pid());
+    t.setDaemon(true);
+    t.start();
+  }
+
   private boolean waitForExit() throws InterruptedException {
     process.waitFor();
     return true;

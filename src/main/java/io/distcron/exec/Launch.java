@@ -77,7 +77,10 @@ public interface Launch {
     env.put("DISTCRON_ATTEMPT", Integer.toString(run.attempt()));
     Execution execution;
     try {
-      execution = runners.shell().start(shell.command(), env, shell.workingDir(), sink);
+      execution =
+          runners
+              .shell()
+              .start(run.token().runId(), shell.command(), env, shell.workingDir(), sink);
     } catch (Exception e) {
       // IOException, or an IllegalArgumentException for an environment the OS cannot take.
       return done(Result.failedToStart(e));
@@ -99,7 +102,7 @@ public interface Launch {
 
       @Override
       public void killNow() {
-        execution.kill();
+        execution.killNow();
       }
     };
   }

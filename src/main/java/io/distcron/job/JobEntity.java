@@ -219,7 +219,11 @@ public final class JobEntity
 
   /** The tag of a job's events: which projection instance reads them. */
   public static String tag(String job) {
-    return "job-" + Math.floorMod(job.hashCode(), TAGS);
+    return tagOf(Math.floorMod(job.hashCode(), TAGS));
+  }
+
+  public static String tagOf(int instance) {
+    return "job-" + instance;
   }
 
   private final String name;
@@ -564,7 +568,8 @@ public final class JobEntity
               runId,
               scheduledAt,
               attempt,
-              RunOutcome.of(RunStatus.FAILED, "no executor node available")));
+              RunOutcome.of(RunStatus.FAILED, "no executor node available"),
+              now));
       return Effect()
           .persist(events)
           .thenRun(
@@ -612,7 +617,7 @@ public final class JobEntity
     boolean current = run != null && run.epoch() == token.epoch();
     if (report instanceof ExecutorNode.Ended ended) {
       if (!current) return acknowledged(ended.executor(), token, true);
-      return finish(state, token.runId(), ended.outcome())
+      return finish(state, token.runId(), ended.outcome(), ended.at())
           .thenRun(s -> ended.executor().tell(new ExecutorNode.Ack(token, true)))
           .thenNoReply();
     }
@@ -633,10 +638,14 @@ public final class JobEntity
     }
     ExecutorNode.Refused refused = (ExecutorNode.Refused) report;
     if (!current) return Effect().noReply();
-    if (handOffs.killing(token.runId()) && !run.started() && !run.legacy()) {
-      return finish(
-              state, token.runId(), RunOutcome.of(RunStatus.KILLED, "killed before it started"))
-          .thenNoReply();
+    // A run someone asked to kill ends KILLED, whatever else ended it: it must not come back as a
+    // retry.
+    if (handOffs.killing(token.runId())) {
+      String why =
+          run.started() || run.legacy()
+              ? "killed; " + refused.node() + " no longer has the run"
+              : "killed before it started";
+      return finish(state, token.runId(), RunOutcome.of(RunStatus.KILLED, why)).thenNoReply();
     }
     if (run.started() || run.legacy()) {
       return finish(
@@ -698,8 +707,11 @@ public final class JobEntity
                             + (run.started()
                                 ? "during the run"
                                 : "before the run was known to start");
-                ctx.getSelf()
-                    .tell(new GiveUp(run.token(runId), RunOutcome.of(RunStatus.LOST, why)));
+                RunOutcome outcome =
+                    handOffs.killing(runId)
+                        ? RunOutcome.of(RunStatus.KILLED, "killed; " + why)
+                        : RunOutcome.of(RunStatus.LOST, why);
+                ctx.getSelf().tell(new GiveUp(run.token(runId), outcome));
               } else if (handOffs.killing(runId)) {
                 sendKill(runId, run);
               } else {
@@ -732,21 +744,32 @@ public final class JobEntity
 
   /** Ends a run and applies the retry policy: the next attempt is queued after the backoff. */
   private EffectBuilder<Event, JobState> finish(JobState state, String runId, RunOutcome outcome) {
+    return finish(state, runId, outcome, clock.instant());
+  }
+
+  /** {@code endedAt}: when the run ended, as whoever saw it end says. */
+  private EffectBuilder<Event, JobState> finish(
+      JobState state, String runId, RunOutcome outcome, Instant endedAt) {
     JobState.ActiveRun active = state.active().get(runId);
     var queued = state.queuedRun(runId);
     Instant scheduledAt = active != null ? active.scheduledAt() : queued.get().scheduledAt();
     int attempt = active != null ? active.attempt() : queued.get().attempt();
     return Effect()
-        .persist(finishing(state, runId, scheduledAt, attempt, outcome))
+        .persist(finishing(state, runId, scheduledAt, attempt, outcome, endedAt))
         .thenRun(s -> afterFinish(s, runId));
   }
 
   private List<Event> finishing(
-      JobState state, String runId, Instant scheduledAt, int attempt, RunOutcome outcome) {
+      JobState state,
+      String runId,
+      Instant scheduledAt,
+      int attempt,
+      RunOutcome outcome,
+      Instant endedAt) {
     Instant now = clock.instant();
     List<Event> events = new ArrayList<>();
     events.add(
-        new RunFinished(runId, outcome.status(), outcome.exitCode(), outcome.message(), now));
+        new RunFinished(runId, outcome.status(), outcome.exitCode(), outcome.message(), endedAt));
     TickDecisions.retry(state.spec(), scheduledAt, attempt, outcome.status(), now, RunIds::random)
         .ifPresent(events::add);
     metrics.runFinished(name, outcome.status());

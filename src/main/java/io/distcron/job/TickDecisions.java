@@ -7,6 +7,7 @@ import io.distcron.schedule.CronSchedule;
 import io.distcron.schedule.OverlapPolicy;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -152,18 +153,34 @@ final class TickDecisions {
   }
 
   /**
-   * The newest {@link #MAX_RECORDED} ticks in (after, now]: found by stepping the start closer to
-   * now, at least halving the distance each time, so it ends.
+   * The newest {@link #MAX_RECORDED} ticks in (after, now]: a start close enough to now that few
+   * ticks follow it is found by stepping closer, at least halving the distance each time (so it
+   * ends); the ticks between the last two starts then fill up to the limit, newest kept.
    */
   private static List<Instant> newest(CronSchedule schedule, Instant after, Instant now) {
     Instant from = after;
+    Instant wider = after;
     List<Instant> ticks = schedule.between(from, now, MAX_RECORDED + 1);
     while (ticks.size() > MAX_RECORDED) {
+      wider = from;
       long covered = Duration.between(from, ticks.get(MAX_RECORDED - 1)).toNanos();
       long half = Duration.between(from, now).toNanos() / 2;
       from = now.minusNanos(Math.max(1, Math.min(covered * 9 / 10, half)));
       ticks = schedule.between(from, now, MAX_RECORDED + 1);
     }
-    return ticks;
+    int room = MAX_RECORDED - ticks.size();
+    ArrayDeque<Instant> before = new ArrayDeque<>();
+    for (Instant cursor = wider; room > 0; ) {
+      List<Instant> chunk = schedule.between(cursor, from, MAX_RECORDED);
+      for (Instant t : chunk) {
+        before.addLast(t);
+        if (before.size() > room) before.removeFirst();
+      }
+      if (chunk.size() < MAX_RECORDED) break;
+      cursor = chunk.get(chunk.size() - 1);
+    }
+    List<Instant> out = new ArrayList<>(before);
+    out.addAll(ticks);
+    return out;
   }
 }

@@ -34,6 +34,7 @@ public final class NodeMetrics {
   private final Counter catchUp;
   private final Counter recoveries;
   private final Counter lost;
+  private final Timer projectionLag;
   private final AtomicInteger runsInProgress = new AtomicInteger();
 
   private NodeMetrics() {
@@ -54,6 +55,11 @@ public final class NodeMetrics {
             .description("Job entities started from the journal: restarts, failovers, rebalances")
             .register(registry);
     lost = Counter.builder("distcron_runs_lost").register(registry);
+    projectionLag =
+        Timer.builder("distcron_projection_lag")
+            .description("From a job event's write to its read-side batch being handled")
+            .publishPercentileHistogram()
+            .register(registry);
     Gauge.builder("distcron_runs_in_progress", runsInProgress, AtomicInteger::get)
         .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -97,6 +103,10 @@ public final class NodeMetrics {
 
   public void catchUp(int n) {
     catchUp.increment(n);
+  }
+
+  public void projected(Duration lag) {
+    projectionLag.record(lag.isNegative() ? Duration.ZERO : lag);
   }
 
   public void recovered() {

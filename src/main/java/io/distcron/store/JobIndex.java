@@ -27,14 +27,13 @@ public final class JobIndex {
   private static final String UPSERT =
       """
       MERGE INTO job_index t
-      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BOOLEAN),
-                     CAST(? AS BIGINT)))
-        AS s(name, spec, paused, revision)
+      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BIGINT)))
+        AS s(name, spec, revision)
       ON t.name = s.name
-      WHEN MATCHED THEN UPDATE SET spec = s.spec, paused = s.paused, revision = s.revision,
+      WHEN MATCHED THEN UPDATE SET spec = s.spec, revision = s.revision,
         updated_at = CURRENT_TIMESTAMP
       WHEN NOT MATCHED THEN INSERT (name, spec, paused, revision, updated_at)
-        VALUES (s.name, s.spec, s.paused, s.revision, CURRENT_TIMESTAMP)
+        VALUES (s.name, s.spec, FALSE, s.revision, CURRENT_TIMESTAMP)
       """;
 
   private final DataSource ds;
@@ -47,16 +46,15 @@ public final class JobIndex {
 
   /**
    * Stores the job's current definition as of {@code revision} (its sequence number); its labels
-   * replace the ones stored before. Called by the projection, inside its transaction.
+   * replace the ones stored before, its pause state stays (a new job is not paused). Called by the
+   * projection, inside its transaction.
    */
-  public void upsert(Connection c, JobSpec spec, boolean paused, long revision)
-      throws SQLException {
+  public void define(Connection c, JobSpec spec, long revision) throws SQLException {
     // The job row first: it serializes concurrent writers of one job before they touch its labels.
     try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
       ps.setString(1, spec.name());
       ps.setString(2, toJson(spec));
-      ps.setBoolean(3, paused);
-      ps.setLong(4, revision);
+      ps.setLong(3, revision);
       ps.executeUpdate();
     }
     deleteLabels(c, spec.name());

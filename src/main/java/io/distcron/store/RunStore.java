@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -20,12 +21,13 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
- * The run history (read side): one row per run, written by job entities and executors, read by the
- * API, the console and the reaper.
+ * The run history (read side): one row per run, written by the projection of the job entities'
+ * events (their only writer), read by the API, the console and the reaper; output chunks and tails,
+ * keyed by run, are written by executors.
  *
  * <p>A write is a merge that only moves a run forward: a terminal row never changes again, and a
- * status is replaced only by one of equal or higher {@link RunStatus#rank()}. So writers need
- * neither coordinate nor arrive in order. Every method blocks; call it on the blocking dispatcher.
+ * status is replaced only by one of equal or higher {@link RunStatus#rank()}, so rows written by an
+ * earlier version stay consistent. Every method blocks; call it on the blocking dispatcher.
  */
 public final class RunStore {
 
@@ -118,6 +120,20 @@ public final class RunStore {
       """
           .formatted(COLUMNS, rank("t.status"));
 
+  /** A run moved on: same rules as {@link #UPSERT}'s matched branch, for a run already there. */
+  private static final String UPDATE =
+      """
+      UPDATE runs SET
+        started_at = COALESCE(CAST(? AS TIMESTAMP WITH TIME ZONE), started_at),
+        finished_at = COALESCE(CAST(? AS TIMESTAMP WITH TIME ZONE), finished_at),
+        node = COALESCE(CAST(? AS VARCHAR(255)), node),
+        status = CASE WHEN CAST(? AS INTEGER) >= %1$s THEN CAST(? AS VARCHAR(32)) ELSE status END,
+        exit_code = COALESCE(CAST(? AS INTEGER), exit_code),
+        message = COALESCE(CAST(? AS TEXT), message)
+      WHERE id = ? AND %1$s < 2
+      """
+          .formatted(rank("status"));
+
   private static final String APPEND_OUTPUT =
       """
       MERGE INTO run_output t
@@ -140,41 +156,32 @@ public final class RunStore {
   }
 
   /**
-   * Inserts the run, or merges it into the stored one: non-null fields overwrite, the status only
-   * moves forward, and a terminal run is left as it is. Any writer may be first, so {@code id},
-   * {@code job}, {@code scheduledAt} and {@code status} are required.
+   * Writes what the projection made of a batch of job events, in its transaction: a row that
+   * creates its run is inserted or merged into the stored one (non-null fields overwrite, the
+   * status only moves forward, a terminal run is left as it is); a row that only moves a run on
+   * updates it the same way, if it is there. {@code rows} holds at most one row per run.
    */
-  public void upsert(RunRecord r) {
-    requireComplete(r);
-    Jdbc.transaction(
-        ds,
-        "upsert run " + r.id(),
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-            bind(ps, r);
-            return ps.executeUpdate();
-          }
-        });
-  }
-
-  /** {@link #upsert} for many runs, a few hundred per transaction. */
-  public void upsertAll(List<RunRecord> runs) {
-    runs.forEach(RunStore::requireComplete);
+  public void write(Connection c, Collection<RunRecord> rows) throws SQLException {
     // Every writer locks rows in id order, so two overlapping batches cannot deadlock.
-    List<RunRecord> sorted = runs.stream().sorted(Comparator.comparing(RunRecord::id)).toList();
-    for (List<RunRecord> batch : partition(sorted)) {
-      Jdbc.transaction(
-          ds,
-          "upsert " + batch.size() + " runs",
-          c -> {
-            try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-              for (RunRecord r : batch) {
-                bind(ps, r);
-                ps.addBatch();
-              }
-              return ps.executeBatch();
-            }
-          });
+    List<RunRecord> sorted = rows.stream().sorted(Comparator.comparing(RunRecord::id)).toList();
+    try (PreparedStatement upsert = c.prepareStatement(UPSERT);
+        PreparedStatement update = c.prepareStatement(UPDATE)) {
+      int upserts = 0;
+      int updates = 0;
+      for (RunRecord r : sorted) {
+        if (RunRows.creates(r)) {
+          requireComplete(r);
+          bind(upsert, r);
+          upsert.addBatch();
+          upserts++;
+        } else {
+          bindUpdate(update, r);
+          update.addBatch();
+          updates++;
+        }
+      }
+      if (upserts > 0) upsert.executeBatch();
+      if (updates > 0) update.executeBatch();
     }
   }
 
@@ -404,6 +411,17 @@ public final class RunStore {
     ps.setString(12, storable(r.message()));
     ps.setString(13, storable(r.outputTail()));
     ps.setInt(14, r.status().rank());
+  }
+
+  private static void bindUpdate(PreparedStatement ps, RunRecord r) throws SQLException {
+    Jdbc.setInstant(ps, 1, r.startedAt());
+    Jdbc.setInstant(ps, 2, r.finishedAt());
+    ps.setString(3, r.node());
+    ps.setInt(4, r.status().rank());
+    ps.setString(5, r.status().name());
+    Jdbc.setInteger(ps, 6, r.exitCode());
+    ps.setString(7, storable(r.message()));
+    ps.setString(8, r.id());
   }
 
   private static Optional<RunRecord> first(Connection c, String sql, String param)

@@ -4,7 +4,7 @@ import static io.distcron.exec.ShellRunnerTest.awaitTrue;
 import static io.distcron.exec.ShellRunnerTest.sleepsWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.distcron.store.RunStatus;
+import io.distcron.run.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.distcron.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.distcron.store.RunStatus;
+import io.distcron.run.RunStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static io.distcron.exec.ShellRunnerTest.sleepsWith;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.distcron.store.RunStatus;
+import io.distcron.run.RunStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -30,7 +30,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -612,10 +611,6 @@ class JobEntityPoliciesTest {
   }
 
   @Test
-  @Disabled(
-      "bug: a run an operator asked to kill whose node then leaves ends LOST, and the retry policy"
-          + " starts it again; JobEntity.onCheckRuns gives up on a run of a departed node before it"
-          + " looks at handOffs.killing (onKill, when the node has left already, ends it KILLED)")
   void aRunBeingKilledWhoseNodeLeavesIsKilledNotRetried() {
     create(shell(), null, null, new RetryPolicy(3, TICK, 2.0, null));
     ExecutorNode.Run run = bed.tickAndStart(a);

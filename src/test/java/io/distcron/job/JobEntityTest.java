@@ -25,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -173,10 +172,6 @@ class JobEntityTest {
   }
 
   @Test
-  @Disabled(
-      "bug: RunFinished.at of a run its executor ended is when the job heard of it"
-          + " (JobEntity.finishing uses clock.instant()), not Ended.at; RunStarted.at is the"
-          + " executor's. A report re-sent after a job restart or a redirect stretches the run")
   void aRunEndsAtTheTimeItsExecutorSawItEnd() {
     bed.create(bed.spec(shell(), null, null, null));
     ExecutorNode.Run run = bed.tickAndStart(a);

@@ -14,6 +14,7 @@ import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -32,12 +33,39 @@ class JobIndexTest {
     pools.forEach(HikariDataSource::close);
   }
 
+  private final Map<JobIndex, HikariDataSource> poolOf = new HashMap<>();
+  private long revision;
+
   private JobIndex index(String kind) {
     HikariDataSource ds =
         Database.open(TestDatabases.db(kind, TestDatabases.uniqueName("jobindex")));
     pools.add(ds);
     Schema.create(ds);
-    return new JobIndex(ds, new ObjectMapper().findAndRegisterModules());
+    JobIndex index = new JobIndex(ds, new ObjectMapper().findAndRegisterModules());
+    poolOf.put(index, ds);
+    return index;
+  }
+
+  /** As the projection writes a definition and, for a paused job, its pause. */
+  private void upsert(JobIndex index, JobSpec spec, boolean paused) {
+    Jdbc.transaction(
+        poolOf.get(index),
+        "index job",
+        c -> {
+          index.define(c, spec, ++revision);
+          index.setPaused(c, spec.name(), paused, ++revision);
+          return null;
+        });
+  }
+
+  private void delete(JobIndex index, String name) {
+    Jdbc.transaction(
+        poolOf.get(index),
+        "unindex job",
+        c -> {
+          index.delete(c, name);
+          return null;
+        });
   }
 
   @OnBoth
@@ -60,8 +88,8 @@ class JobIndexTest {
         new JobSpec(
             "tick", null, null, "@hourly", "UTC", new Action.Noop(), 5, false, null, null, null);
 
-    index.upsert(shell, false);
-    index.upsert(noop, true);
+    upsert(index, shell, false);
+    upsert(index, noop, true);
 
     assertThat(index.find("backup")).contains(new JobIndex.Entry(shell, false));
     assertThat(index.find("tick")).contains(new JobIndex.Entry(noop, true));
@@ -71,10 +99,10 @@ class JobIndexTest {
   @OnBoth
   void upsertReplacesSpecPauseAndLabels(String kind) {
     JobIndex index = index(kind);
-    index.upsert(job("a", Map.of("team", "x", "env", "prod")), false);
+    upsert(index, job("a", Map.of("team", "x", "env", "prod")), false);
 
     JobSpec changed = job("a", Map.of("team", "y"));
-    index.upsert(changed, true);
+    upsert(index, changed, true);
 
     assertThat(index.find("a")).contains(new JobIndex.Entry(changed, true));
     assertThat(index.list("env", "prod", null, 10).items()).isEmpty();
@@ -86,7 +114,7 @@ class JobIndexTest {
   void listsByNameInPages(String kind) {
     JobIndex index = index(kind);
     for (String name : List.of("e", "b", "d", "a", "c")) {
-      index.upsert(job(name, Map.of()), false);
+      upsert(index, job(name, Map.of()), false);
     }
 
     Page<JobIndex.Entry> first = index.list(null, null, null, 2);
@@ -104,11 +132,11 @@ class JobIndexTest {
   @OnBoth
   void filtersByLabel(String kind) {
     JobIndex index = index(kind);
-    index.upsert(job("a", Map.of("team", "data", "env", "prod")), false);
-    index.upsert(job("b", Map.of("team", "web")), false);
-    index.upsert(job("c", Map.of("team", "data")), false);
-    index.upsert(job("d", Map.of("env", "prod")), false);
-    index.upsert(job("e", Map.of("team", "data")), false);
+    upsert(index, job("a", Map.of("team", "data", "env", "prod")), false);
+    upsert(index, job("b", Map.of("team", "web")), false);
+    upsert(index, job("c", Map.of("team", "data")), false);
+    upsert(index, job("d", Map.of("env", "prod")), false);
+    upsert(index, job("e", Map.of("team", "data")), false);
 
     assertThat(names(index.list("team", "data", null, 10))).containsExactly("a", "c", "e");
     assertThat(names(index.list("env", null, null, 10))).containsExactly("a", "d");
@@ -124,18 +152,18 @@ class JobIndexTest {
   @OnBoth
   void deleteRemovesTheJobAndItsLabels(String kind) {
     JobIndex index = index(kind);
-    index.upsert(job("a", Map.of("team", "data")), false);
-    index.upsert(job("b", Map.of("team", "data")), false);
+    upsert(index, job("a", Map.of("team", "data")), false);
+    upsert(index, job("b", Map.of("team", "data")), false);
 
-    index.delete("a");
-    index.delete("never-existed");
+    delete(index, "a");
+    delete(index, "never-existed");
 
     assertThat(index.find("a")).isEmpty();
     assertThat(names(index.list(null, null, null, 10))).containsExactly("b");
     assertThat(names(index.list("team", "data", null, 10))).containsExactly("b");
 
     // A job defined again under a deleted name starts without the old labels.
-    index.upsert(job("a", Map.of()), false);
+    upsert(index, job("a", Map.of()), false);
     assertThat(names(index.list("team", "data", null, 10))).containsExactly("b");
   }
 
@@ -153,7 +181,7 @@ class JobIndexTest {
             pool.submit(
                 () -> {
                   start.await();
-                  index.upsert(spec, false);
+                  upsert(index, spec, false);
                   return null;
                 }));
       }

@@ -12,7 +12,9 @@ import io.distcron.run.RunStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,12 +33,31 @@ class RunStoreTest {
     pools.forEach(HikariDataSource::close);
   }
 
+  private final Map<RunStore, HikariDataSource> poolOf = new HashMap<>();
+
   private RunStore store(String kind) {
     HikariDataSource ds =
         Database.open(TestDatabases.db(kind, TestDatabases.uniqueName("runstore")));
     pools.add(ds);
     Schema.create(ds);
-    return new RunStore(ds);
+    RunStore store = new RunStore(ds);
+    poolOf.put(store, ds);
+    return store;
+  }
+
+  /** As the projection writes: in a transaction of its own. */
+  private void upsert(RunStore store, RunRecord r) {
+    upsertAll(store, List.of(r));
+  }
+
+  private void upsertAll(RunStore store, List<RunRecord> rows) {
+    Jdbc.transaction(
+        poolOf.get(store),
+        "write runs",
+        c -> {
+          store.write(c, rows);
+          return null;
+        });
   }
 
   @OnBoth
@@ -44,10 +65,10 @@ class RunStoreTest {
     RunStore store = store(kind);
     RunRecord pending =
         RunRecord.fired("r1", "backup", T0, T0.plusMillis(250), 1, RunReason.SCHEDULE);
-    store.upsert(pending);
+    upsert(store, pending);
     assertThat(store.find("r1")).contains(pending);
 
-    store.upsert(running("r1", "backup", T0, "node-a", T0.plusSeconds(1)));
+    upsert(store, running("r1", "backup", T0, "node-a", T0.plusSeconds(1)));
 
     assertThat(store.find("r1"))
         .contains(
@@ -72,7 +93,7 @@ class RunStoreTest {
   void keepsMicrosecondsAndDropsNanoseconds(String kind) {
     RunStore store = store(kind);
     Instant micros = T0.plusNanos(123_456_000);
-    store.upsert(RunRecord.fired("r1", "job", micros, micros.plusNanos(789), 1, RunReason.MANUAL));
+    upsert(store, RunRecord.fired("r1", "job", micros, micros.plusNanos(789), 1, RunReason.MANUAL));
 
     RunRecord read = store.find("r1").orElseThrow();
 
@@ -83,8 +104,8 @@ class RunStoreTest {
   @OnBoth
   void runningBeforePendingStaysRunning(String kind) {
     RunStore store = store(kind);
-    store.upsert(running("r1", "job", T0, "node-a", T0.plusSeconds(1)));
-    store.upsert(RunRecord.fired("r1", "job", T0, T0.plusMillis(5), 1, RunReason.SCHEDULE));
+    upsert(store, running("r1", "job", T0, "node-a", T0.plusSeconds(1)));
+    upsert(store, RunRecord.fired("r1", "job", T0, T0.plusMillis(5), 1, RunReason.SCHEDULE));
 
     RunRecord read = store.find("r1").orElseThrow();
 
@@ -98,13 +119,13 @@ class RunStoreTest {
   @OnBoth
   void terminalRunsNeverChange(String kind) {
     RunStore store = store(kind);
-    store.upsert(RunRecord.fired("r1", "job", T0, T0, 1, RunReason.SCHEDULE));
+    upsert(store, RunRecord.fired("r1", "job", T0, T0, 1, RunReason.SCHEDULE));
     RunRecord done = finished("r1", "job", T0, "node-a", RunStatus.SUCCEEDED, 0, "ok");
-    store.upsert(done);
+    upsert(store, done);
 
-    store.upsert(running("r1", "job", T0, "node-b", T0.plusSeconds(9)));
-    store.upsert(finished("r1", "job", T0, "node-c", RunStatus.LOST, null, "node gone"));
-    store.upsertAll(List.of(finished("r1", "job", T0, "node-d", RunStatus.FAILED, 1, "late")));
+    upsert(store, running("r1", "job", T0, "node-b", T0.plusSeconds(9)));
+    upsert(store, finished("r1", "job", T0, "node-c", RunStatus.LOST, null, "node gone"));
+    upsertAll(store, List.of(finished("r1", "job", T0, "node-d", RunStatus.FAILED, 1, "late")));
 
     assertThat(store.find("r1")).contains(done);
   }
@@ -126,9 +147,10 @@ class RunStoreTest {
               pool.submit(
                   () -> {
                     start.await();
-                    store.upsert(RunRecord.fired(id, "job", T0, T0, 1, RunReason.SCHEDULE));
-                    store.upsert(running(id, "job", T0, "node-" + writer, T0.plusSeconds(1)));
-                    store.upsertAll(
+                    upsert(store, RunRecord.fired(id, "job", T0, T0, 1, RunReason.SCHEDULE));
+                    upsert(store, running(id, "job", T0, "node-" + writer, T0.plusSeconds(1)));
+                    upsertAll(
+                        store,
                         List.of(
                             finished(
                                 id,
@@ -138,7 +160,7 @@ class RunStoreTest {
                                 RunStatus.FAILED,
                                 writer,
                                 "final-" + writer)));
-                    store.upsert(running(id, "job", T0, "late-" + writer, T0.plusSeconds(2)));
+                    upsert(store, running(id, "job", T0, "late-" + writer, T0.plusSeconds(2)));
                     return null;
                   }));
         }
@@ -169,7 +191,7 @@ class RunStoreTest {
     }
     runs.add(running("r7", "job", T0.plusSeconds(7), "node-a", T0.plusSeconds(8)));
 
-    store.upsertAll(runs);
+    upsertAll(store, runs);
 
     assertThat(store.unfinished()).hasSize(1200);
     assertThat(store.find("r7").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
@@ -181,8 +203,8 @@ class RunStoreTest {
     RunStore store = store(kind);
     RunRecord noJob = RunRecord.fired("r1", null, T0, T0, 1, RunReason.SCHEDULE);
 
-    assertThatThrownBy(() -> store.upsert(noJob)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> store.upsert(noJob.withStatus(null)))
+    assertThatThrownBy(() -> upsert(store, noJob)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> upsert(store, noJob.withStatus(null)))
         .isInstanceOf(NullPointerException.class);
   }
 
@@ -190,7 +212,8 @@ class RunStoreTest {
   void listsNewestFirstInPages(String kind) {
     RunStore store = store(kind);
     for (int i = 0; i < 7; i++) {
-      store.upsert(
+      upsert(
+          store,
           RunRecord.fired(
               "a" + i,
               "job",
@@ -200,12 +223,14 @@ class RunStoreTest {
               RunReason.SCHEDULE));
     }
     // A retry of the tick at minute 3 fired later: it comes before the first attempt.
-    store.upsert(
+    upsert(
+        store,
         RunRecord.fired(
             "a3-retry", "job", T0.plusSeconds(180), T0.plusSeconds(400), 2, RunReason.RETRY));
     // Same tick, never fired (written by a late executor first): ordered as if fired at its tick.
-    store.upsert(running("a3-unfired", "job", T0.plusSeconds(180), "node-a", T0.plusSeconds(500)));
-    store.upsert(
+    upsert(store, running("a3-unfired", "job", T0.plusSeconds(180), "node-a", T0.plusSeconds(500)));
+    upsert(
+        store,
         RunRecord.fired(
             "other", "other-job", T0.plusSeconds(999), T0.plusSeconds(999), 1, RunReason.SCHEDULE));
 
@@ -219,7 +244,8 @@ class RunStoreTest {
       pages++;
       if (pages == 1) {
         // Keyset paging: a run added meanwhile does not shift later pages.
-        store.upsert(
+        upsert(
+            store,
             RunRecord.fired(
                 "a9", "job", T0.plusSeconds(6000), T0.plusSeconds(6000), 1, RunReason.SCHEDULE));
       }
@@ -243,11 +269,12 @@ class RunStoreTest {
   @OnBoth
   void lastByJobIsTheNewestScheduled(String kind) {
     RunStore store = store(kind);
-    store.upsert(
+    upsert(
+        store,
         RunRecord.fired(
             "new", "job", T0.plusSeconds(60), T0.plusSeconds(61), 1, RunReason.SCHEDULE));
     // Fired later (a catch-up), but for an older tick.
-    store.upsert(RunRecord.fired("old", "job", T0, T0.plusSeconds(300), 1, RunReason.CATCHUP));
+    upsert(store, RunRecord.fired("old", "job", T0, T0.plusSeconds(300), 1, RunReason.CATCHUP));
 
     assertThat(store.lastByJob("job").map(RunRecord::id)).contains("new");
     assertThat(store.lastByJob("other")).isEmpty();
@@ -256,10 +283,11 @@ class RunStoreTest {
   @OnBoth
   void findsUnfinishedRuns(String kind) {
     RunStore store = store(kind);
-    store.upsert(RunRecord.fired("p-none", "job", T0, T0, 1, RunReason.SCHEDULE));
-    store.upsert(running("r-a", "job", T0.plusSeconds(2), "node-a", T0.plusSeconds(3)));
-    store.upsert(running("r-b", "job", T0.plusSeconds(1), "node-b", T0.plusSeconds(3)));
-    store.upsert(
+    upsert(store, RunRecord.fired("p-none", "job", T0, T0, 1, RunReason.SCHEDULE));
+    upsert(store, running("r-a", "job", T0.plusSeconds(2), "node-a", T0.plusSeconds(3)));
+    upsert(store, running("r-b", "job", T0.plusSeconds(1), "node-b", T0.plusSeconds(3)));
+    upsert(
+        store,
         new RunRecord(
             "p-a",
             "job",
@@ -274,13 +302,9 @@ class RunStoreTest {
             null,
             null,
             null));
-    store.upsert(finished("s-a", "job", T0, "node-a", RunStatus.SUCCEEDED, 0, "ok"));
-    store.upsert(finished("l-a", "job", T0, "node-a", RunStatus.LOST, null, "node left"));
+    upsert(store, finished("s-a", "job", T0, "node-a", RunStatus.SUCCEEDED, 0, "ok"));
+    upsert(store, finished("l-a", "job", T0, "node-a", RunStatus.LOST, null, "node left"));
 
-    assertThat(store.unfinishedOnNode("node-a"))
-        .extracting(RunRecord::id)
-        .containsExactly("p-a", "r-a");
-    assertThat(store.unfinishedOnNode("node-c")).isEmpty();
     assertThat(store.unfinished())
         .extracting(RunRecord::id)
         .containsExactly("p-none", "p-a", "r-b", "r-a");
@@ -289,7 +313,7 @@ class RunStoreTest {
   @OnBoth
   void storesOutputChunksOnce(String kind) {
     RunStore store = store(kind);
-    store.upsert(running("r1", "job", T0, "node-a", T0));
+    upsert(store, running("r1", "job", T0, "node-a", T0));
     store.appendOutput("r1", 2, "world\n");
     store.appendOutput("r1", 1, "hello ");
     store.appendOutput("r1", 2, "resent, ignored");
@@ -308,10 +332,11 @@ class RunStoreTest {
   @OnBoth
   void outputPrefersTheKeptTail(String kind) {
     RunStore store = store(kind);
-    store.upsert(running("r1", "job", T0, "node-a", T0));
+    upsert(store, running("r1", "job", T0, "node-a", T0));
     store.appendOutput("r1", 1, "partial");
     String tail = "x".repeat(200_000);
-    store.upsert(
+    upsert(
+        store,
         new RunRecord(
             "r1",
             "job",
@@ -326,7 +351,7 @@ class RunStoreTest {
             0,
             null,
             tail));
-    store.upsert(running("quiet", "job", T0, "node-a", T0));
+    upsert(store, running("quiet", "job", T0, "node-a", T0));
 
     assertThat(store.output("r1")).contains(tail);
     assertThat(store.output("quiet")).contains("");
@@ -337,12 +362,12 @@ class RunStoreTest {
   void deletesRunsFinishedBeforeCutoffWithTheirOutput(String kind) {
     RunStore store = store(kind);
     Instant cutoff = T0.plus(Duration.ofDays(7));
-    store.upsert(finishedAt("old-ok", "job", T0, cutoff.minusSeconds(1), RunStatus.SUCCEEDED));
-    store.upsert(finishedAt("old-skip", "job", T0, null, RunStatus.SKIPPED));
-    store.upsert(running("old-running", "job", T0, "node-a", T0));
-    store.upsert(RunRecord.fired("old-pending", "job", T0, T0, 1, RunReason.SCHEDULE));
-    store.upsert(finishedAt("new-ok", "job", T0, cutoff.plusSeconds(1), RunStatus.FAILED));
-    store.upsert(finishedAt("new-skip", "job", cutoff, null, RunStatus.SKIPPED));
+    upsert(store, finishedAt("old-ok", "job", T0, cutoff.minusSeconds(1), RunStatus.SUCCEEDED));
+    upsert(store, finishedAt("old-skip", "job", T0, null, RunStatus.SKIPPED));
+    upsert(store, running("old-running", "job", T0, "node-a", T0));
+    upsert(store, RunRecord.fired("old-pending", "job", T0, T0, 1, RunReason.SCHEDULE));
+    upsert(store, finishedAt("new-ok", "job", T0, cutoff.plusSeconds(1), RunStatus.FAILED));
+    upsert(store, finishedAt("new-skip", "job", cutoff, null, RunStatus.SKIPPED));
     for (String id : List.of("old-ok", "old-running", "new-ok")) {
       store.appendOutput(id, 1, "out of " + id);
     }
@@ -364,9 +389,10 @@ class RunStoreTest {
   void trimsEachJobToItsNewestRuns(String kind) {
     RunStore store = store(kind);
     // job a, oldest first: a0 still running, a1..a4 finished.
-    store.upsert(running("a0", "a", T0, "node-a", T0));
+    upsert(store, running("a0", "a", T0, "node-a", T0));
     for (int i = 1; i <= 4; i++) {
-      store.upsert(
+      upsert(
+          store,
           finishedAt(
               "a" + i,
               "a",
@@ -375,8 +401,8 @@ class RunStoreTest {
               RunStatus.SUCCEEDED));
       store.appendOutput("a" + i, 1, "out");
     }
-    store.upsert(finishedAt("b0", "b", T0, T0.plusSeconds(1), RunStatus.FAILED));
-    store.upsert(finishedAt("b1", "b", T0.plusSeconds(60), T0.plusSeconds(61), RunStatus.FAILED));
+    upsert(store, finishedAt("b0", "b", T0, T0.plusSeconds(1), RunStatus.FAILED));
+    upsert(store, finishedAt("b1", "b", T0.plusSeconds(60), T0.plusSeconds(61), RunStatus.FAILED));
 
     assertThat(store.trimPerJob(2)).isEqualTo(2);
 

@@ -38,7 +38,17 @@ class SchemaTest {
     HikariDataSource ds = open(TestDatabases.db(kind, TestDatabases.uniqueName("schema")));
     Schema.create(ds);
     RunStore store = new RunStore(ds);
-    store.upsert(RunRecord.fired("r1", "job", Instant.EPOCH, Instant.EPOCH, 1, RunReason.SCHEDULE));
+    Jdbc.transaction(
+        ds,
+        "write a run",
+        c -> {
+          store.write(
+              c,
+              List.of(
+                  RunRecord.fired(
+                      "r1", "job", Instant.EPOCH, Instant.EPOCH, 1, RunReason.SCHEDULE)));
+          return null;
+        });
 
     Schema.create(ds);
 
