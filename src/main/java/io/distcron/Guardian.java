@@ -33,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -155,7 +156,17 @@ final class Guardian {
             new JobsClient(
                 system,
                 settings.askTimeout(),
-                name -> stores.async(() -> stores.jobs().revision(name))),
+                new JobsClient.ReadSide() {
+                  @Override
+                  public CompletionStage<Long> revision(String job) {
+                    return stores.async(() -> stores.jobs().revision(job));
+                  }
+
+                  @Override
+                  public CompletionStage<Boolean> hasRun(String runId) {
+                    return stores.async(() -> stores.runs().find(runId).isPresent());
+                  }
+                }),
             stores,
             new TokenStore(ds),
             new AuditLog(ds),

@@ -12,6 +12,8 @@ import sun.misc.Signal;
  * command line ({@code job ...}, {@code run ...}, {@code nodes}, {@code --help}) is the CLI client.
  */
 public final class Main {
+  static final int DOWNED = 3;
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -31,14 +33,19 @@ public final class Main {
       return 1;
     }
     // SIGTERM and SIGINT leave the cluster the orderly way (drain, hand off, leave) and then exit
-    // 0, so
-    // a rolling restart can tell a clean stop from a crash.
+    // 0, so a rolling restart can tell a clean stop from a crash.
     for (String signal : new String[] {"TERM", "INT"}) {
       Signal.handle(
           new Signal(signal),
           s -> CoordinatedShutdown.get(node.system()).runAll(CoordinatedShutdown.jvmExitReason()));
     }
     node.system().getWhenTerminated().toCompletableFuture().join();
-    return 0;
+    // A node the cluster downed (frozen, cut off) exits 3: not a clean stop, restart it.
+    return CoordinatedShutdown.get(node.system())
+            .getShutdownReason()
+            .filter(r -> r.equals(CoordinatedShutdown.clusterDowningReason()))
+            .isPresent()
+        ? DOWNED
+        : 0;
   }
 }

@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,7 +17,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
@@ -60,10 +53,7 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterProcessIT {
-  private static final Path JAR = Path.of("target", "distcron.jar");
   private static final Path LOGS = Path.of("target", "cluster-it");
-  private static final String HOST = "127.0.0.1";
-  private static final int NODES = 3;
   private static final int JOBS = 60;
   private static final String JOB_PREFIX = "tick-";
 
@@ -75,49 +65,21 @@ class ClusterProcessIT {
   private static final Duration MAX_FAILOVER_GAP =
       Duration.parse(System.getProperty("distcron.it.maxFailoverGap", "PT15S"));
 
-  /** Three JVMs starting at once on a small machine are slow to get going. */
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(150);
-
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
-
-  /**
-   * Options for the nodes' JVMs after {@code -Xmx256m}, split on blanks. By default C1 only and the
-   * serial collector: three JVMs starting at once on a 2-core machine otherwise spend their first
-   * minute compiling, and the whole test took 7 minutes there instead of 4. {@code
-   * -Ddistcron.it.jvmArgs=} (empty) runs them as {@code java -Xmx256m -jar} alone.
-   */
-  private static final String JVM_ARGS =
-      System.getProperty("distcron.it.jvmArgs", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
-
-  /**
-   * How often a wait asks the database or an API: often enough, without loading the nodes under
-   * test.
-   */
-  private static final Duration POLL = Duration.ofMillis(500);
-
   private final long startNanos = System.nanoTime();
-  private final List<NodeProcess> nodes = new ArrayList<>();
-
-  /** Processes run by the nodes (shell runs), gathered before a SIGKILL would orphan them. */
-  private final List<ProcessHandle> orphans = new ArrayList<>();
-
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final Duration POLL = JarCluster.POLL;
+  private JarCluster cluster;
+  private List<JarCluster.Node> nodes;
   private String dbUrl;
   private List<String> jobs;
   private Instant jobsCreated;
 
   @BeforeAll
   void startCluster() throws Exception {
-    assertThat(JAR).as("the built jar (mvn package)").exists();
     Files.createDirectories(LOGS);
     dbUrl = TestDatabases.postgresUrl(TestDatabases.uniqueName("cluster_it"));
-    int[] ports = TestNodes.freePorts(3 * NODES);
-    for (int i = 0; i < NODES; i++) {
-      nodes.add(new NodeProcess(i + 1, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2]));
-    }
-    nodes.forEach(NodeProcess::start);
-    for (NodeProcess node : nodes) awaitReady(node);
+    cluster = new JarCluster("ClusterProcessIT", 3, LOGS, dbUrl);
+    nodes = cluster.nodes();
+    cluster.start();
     step("3 nodes ready");
 
     jobs = IntStream.rangeClosed(1, JOBS).mapToObj(i -> JOB_PREFIX + "%02d".formatted(i)).toList();
@@ -131,7 +93,7 @@ class ClusterProcessIT {
             {"name": "%s", "schedule": "* * * * * ?", "noop": {}}
             """
                 .formatted(jobs.get(i));
-        ApiClient api = nodes.get(i % NODES).api();
+        ApiClient api = nodes.get(i % nodes.size()).api();
         created.add(creators.submit(() -> create(api, spec)));
       }
       for (int i = 0; i < JOBS; i++) {
@@ -167,17 +129,13 @@ class ClusterProcessIT {
 
   @AfterAll
   void stopCluster() {
-    for (NodeProcess node : nodes) node.destroy();
-    orphans.forEach(ProcessHandle::destroyForcibly);
+    if (cluster != null) cluster.close();
   }
 
   /** A part that failed half-way must not leave the next one with a node down. */
   @BeforeEach
   void allNodesUp() {
-    for (NodeProcess node : nodes) {
-      if (!node.alive()) node.start();
-    }
-    for (NodeProcess node : nodes) awaitReady(node);
+    cluster.allUp();
   }
 
   @Test
@@ -185,11 +143,11 @@ class ClusterProcessIT {
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void sigkillOfANodeMissesNoTickAndFiresNoneTwice() {
     Instant from = nextSecond(jobsCreated).plusSeconds(2);
-    awaitTime(from.plusSeconds(5));
+    JarCluster.awaitTime(from.plusSeconds(5));
     // Node 1: the oldest, so the shard coordinator and the run reaper move too; and when it comes
-    // back
-    // it is the first seed node, which must join the running cluster rather than form a new one.
-    NodeProcess victim = nodes.get(0);
+    // back it is the first seed node, which must join the running cluster rather than form a new
+    // one.
+    JarCluster.Node victim = nodes.get(0);
     victim.kill();
     Instant killedAt = Instant.now();
     step("(a) node " + victim.n + " SIGKILLed");
@@ -198,7 +156,7 @@ class ClusterProcessIT {
     Await.until(
         Duration.ofSeconds(60),
         "the killed node's jobs to fire again",
-        every(
+        JarCluster.every(
             POLL,
             () -> {
               Map<String, Instant> lastFired = lastFiredByJob();
@@ -206,7 +164,7 @@ class ClusterProcessIT {
                   .allMatch(j -> lastFired.getOrDefault(j, Instant.EPOCH).isAfter(killedAt));
             }));
     step("(a) the killed node's " + victimsJobs.size() + " jobs fire again");
-    awaitTime(killedAt.plusSeconds(25));
+    JarCluster.awaitTime(killedAt.plusSeconds(25));
     Instant to = Instant.now().minusSeconds(3);
 
     Tally tally = settledTally(from, to);
@@ -229,7 +187,7 @@ class ClusterProcessIT {
       soft.assertAll();
     } finally {
       victim.start();
-      awaitReady(victim);
+      victim.awaitReady();
       step("(a) node " + victim.n + " back");
     }
   }
@@ -240,14 +198,14 @@ class ClusterProcessIT {
   void rollingRestartMissesNoTickAndFiresNoneTwice() throws Exception {
     Instant from = nextSecond(Instant.now());
     Map<Integer, Integer> exitCodes = new TreeMap<>();
-    for (NodeProcess node : nodes) {
+    for (JarCluster.Node node : nodes) {
       exitCodes.put(node.n, node.terminate());
       step("(b) node " + node.n + " stopped, exit code " + exitCodes.get(node.n));
       node.start();
-      awaitReady(node);
+      node.awaitReady();
       step("(b) node " + node.n + " back");
     }
-    awaitTime(Instant.now().plusSeconds(8));
+    JarCluster.awaitTime(Instant.now().plusSeconds(8));
     Instant to = Instant.now().minusSeconds(3);
 
     Tally tally = settledTally(from, to);
@@ -285,27 +243,34 @@ class ClusterProcessIT {
     Await.until(
         Duration.ofSeconds(30),
         "run " + runId + " RUNNING",
-        every(
+        JarCluster.every(
             POLL,
             () -> {
               run[0] = api.get("/runs/" + runId).json();
               return run[0].path("status").asText().equals("RUNNING");
             }));
     String address = run[0].get("node").asText();
-    NodeProcess victim =
+    JarCluster.Node victim =
         nodes.stream()
             .filter(n -> n.address().equals(address))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no node " + address));
     ApiClient survivor = nodes.stream().filter(n -> n != victim).findFirst().orElseThrow().api();
+    List<ProcessHandle> runProcesses = victim.process.descendants().toList();
     victim.kill();
     Instant killedAt = Instant.now();
     step("(c) node " + victim.n + " running the shell run SIGKILLed");
+    // The run's watchdog sees its node's pipe close and kills the whole tree.
+    Await.until(
+        Duration.ofSeconds(2),
+        "the run's processes gone with their node",
+        () -> runProcesses.stream().noneMatch(ProcessHandle::isAlive));
+    assertThat(runProcesses).as("processes of the run").isNotEmpty();
 
     Await.until(
         Duration.ofSeconds(60),
         "run " + runId + " LOST",
-        every(
+        JarCluster.every(
             POLL,
             () -> survivor.get("/runs/" + runId).json().path("status").asText().equals("LOST")));
     Duration lost = Duration.between(killedAt, Instant.now());
@@ -313,7 +278,7 @@ class ClusterProcessIT {
     Await.until(
         Duration.ofSeconds(30),
         "attempt 2 RUNNING on another node",
-        every(
+        JarCluster.every(
             POLL,
             () -> {
               for (JsonNode r :
@@ -421,7 +386,7 @@ class ClusterProcessIT {
       Await.until(
           Duration.ofSeconds(10),
           "every tick recorded",
-          every(
+          JarCluster.every(
               Duration.ofSeconds(1),
               () -> {
                 last[0] = tally(runs(), from, to);
@@ -584,165 +549,7 @@ class ClusterProcessIT {
     return d.toMillis() / 1000.0 + " s";
   }
 
-  // ---- nodes
-
-  private void awaitReady(NodeProcess node) {
-    Await.until(
-        START_TIMEOUT,
-        "node " + node.n + " ready (log " + node.log + ")",
-        every(
-            POLL,
-            () -> {
-              if (!node.alive()) {
-                throw new AssertionError(
-                    "node "
-                        + node.n
-                        + " exited with "
-                        + node.process.exitValue()
-                        + "; see "
-                        + node.log);
-              }
-              return status("http://" + HOST + ":" + node.management + "/ready") == 200;
-            }));
-  }
-
-  private int status(String url) {
-    try {
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET().build();
-      return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
-  }
-
-  /**
-   * {@code condition}, asked at most once per {@code period}: a wait polls every few milliseconds.
-   */
-  private static BooleanSupplier every(Duration period, BooleanSupplier condition) {
-    long[] next = {System.nanoTime()};
-    return () -> {
-      long now = System.nanoTime();
-      if (now - next[0] < 0) return false;
-      next[0] = now + period.toNanos();
-      return condition.getAsBoolean();
-    };
-  }
-
-  private static void awaitTime(Instant t) {
-    Await.until(
-        Duration.between(Instant.now(), t).plusSeconds(5),
-        "time " + t,
-        () -> !Instant.now().isBefore(t));
-  }
-
   private static Instant nextSecond(Instant t) {
     return t.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-  }
-
-  private String seedNodes() {
-    return nodes.stream().map(NodeProcess::address).collect(Collectors.joining(","));
-  }
-
-  /**
-   * One node: the jar in a process of its own, with fixed ports so that it can come back as itself.
-   */
-  private final class NodeProcess {
-    final int n;
-    final int httpPort;
-    final int cluster;
-    final int management;
-    final Path log;
-    Process process;
-
-    NodeProcess(int n, int httpPort, int cluster, int management) {
-      this.n = n;
-      this.httpPort = httpPort;
-      this.cluster = cluster;
-      this.management = management;
-      this.log = LOGS.resolve("node-" + n + ".log");
-    }
-
-    String address() {
-      return HOST + ":" + cluster;
-    }
-
-    ApiClient api() {
-      return new ApiClient("http://" + HOST + ":" + httpPort + "/api/v1");
-    }
-
-    boolean alive() {
-      return process != null && process.isAlive();
-    }
-
-    void start() {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
-      Arrays.stream(JVM_ARGS.trim().split("\\s+")).filter(a -> !a.isEmpty()).forEach(command::add);
-      command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
-      ProcessBuilder pb = new ProcessBuilder(command);
-      Map<String, String> env = pb.environment();
-      env.keySet().removeIf(k -> k.startsWith("DISTCRON_"));
-      env.put("DISTCRON_DB_URL", dbUrl);
-      env.put("DISTCRON_DB_USER", TestDatabases.POSTGRES_USER);
-      env.put("DISTCRON_DB_PASSWORD", "");
-      env.put("DISTCRON_HTTP_PORT", Integer.toString(httpPort));
-      env.put("DISTCRON_CLUSTER_HOST", HOST);
-      env.put("DISTCRON_CLUSTER_PORT", Integer.toString(cluster));
-      env.put("DISTCRON_MANAGEMENT_PORT", Integer.toString(management));
-      env.put("DISTCRON_SEED_NODES", seedNodes());
-      pb.redirectErrorStream(true);
-      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      try {
-        Files.writeString(
-            log,
-            "==== ClusterProcessIT starts node "
-                + n
-                + " at "
-                + Instant.now()
-                + System.lineSeparator(),
-            StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
-        process = pb.start();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start node " + n, e);
-      }
-    }
-
-    /** SIGKILL, with the processes of its runs: the machine is gone. */
-    void kill() {
-      List<ProcessHandle> children = process.descendants().toList();
-      process.destroyForcibly();
-      children.forEach(ProcessHandle::destroyForcibly);
-      orphans.addAll(children);
-      waitFor();
-    }
-
-    /** SIGTERM: the orderly way out. Returns the exit code. */
-    int terminate() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        throw new AssertionError("node " + n + " still running " + STOP_TIMEOUT + " after SIGTERM");
-      }
-      return process.exitValue();
-    }
-
-    void destroy() {
-      if (process == null) return;
-      orphans.addAll(process.descendants().toList());
-      process.destroyForcibly();
-      waitFor();
-    }
-
-    private void waitFor() {
-      try {
-        process.waitFor(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }

@@ -289,8 +289,9 @@ class PoliciesEndToEndTest {
 
       try (Node second = TestNodes.start(database, shortDrain)) {
         ApiClient a = new ApiClient(second.apiUrl());
+        // Its end was persisted by the first node; the read side shows it once it catches up.
+        Await.until(WAIT, "the run LOST", () -> status(a.get("/runs/" + id).json()).equals("LOST"));
         JsonNode lost = a.get("/runs/" + id).json();
-        assertThat(status(lost)).as(lost.toString()).isEqualTo("LOST");
         assertThat(lost.get("message").asText()).contains("shut down");
         // The job comes back by itself (remember-entities) and starts the retry it had queued.
         Await.until(

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
@@ -202,6 +203,9 @@ public final class LeaseKeeper {
         ctx.getLog().warn("This node was {}: it holds no lease from now on", why);
         fence.down(why);
         if (executor != null) executor.tell(new ExecutorNode.Fence(why));
+        // A node the cluster gave up on must not linger: it leaves, and its supervisor restarts
+        // it as a new incarnation.
+        CoordinatedShutdown.get(ctx.getSystem()).runAll(CoordinatedShutdown.clusterDowningReason());
       }
       return Behaviors.same();
     }

@@ -24,8 +24,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the executions handed to this node; one per node, registered with the Receptionist.
@@ -43,7 +41,6 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
   public static final ServiceKey<Command> KEY =
       ServiceKey.create(Command.class, "distcron-executor");
   private static final String RESEND = "resend";
-  private static final Logger log = LoggerFactory.getLogger(ExecutorNode.class);
 
   // ---- protocol
 
@@ -285,7 +282,6 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     getContext()
         .getLog()
         .info("Run {} of job {} ended {}", f.token(), slot.run.job(), slot.outcome.status());
-    keepTail(f.token(), r.outputTail());
     report(slot);
     return this;
   }
@@ -405,18 +401,5 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
 
   private void counted() {
     inProgress.set(slots.live());
-  }
-
-  /** The run's final output tail, kept by run id; the live chunks may have stopped at their cap. */
-  private void keepTail(RunToken token, String tail) {
-    if (tail == null || tail.isEmpty()) return;
-    CompletableFuture.runAsync(
-            () -> runners.store().keepTail(token.runId(), tail), runners.jdbcPool())
-        .whenComplete(
-            (ok, err) -> {
-              if (err != null) {
-                log.warn("Output tail of run {} not stored: {}", token, err.toString());
-              }
-            });
   }
 }

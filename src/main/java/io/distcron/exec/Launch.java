@@ -118,9 +118,14 @@ public interface Launch {
     }
   }
 
+  /**
+   * The output is stored before the end is reported, so a run the read side shows finished has its
+   * output there too; the tail is best effort (a database outage must not hold up the end).
+   */
   private static Function<Result, Result> flushed(OutputSink sink) {
     return r -> {
       sink.flush();
+      sink.keepTail(r.outputTail());
       return r;
     };
   }

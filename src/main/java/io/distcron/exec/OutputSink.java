@@ -44,6 +44,16 @@ final class OutputSink implements Consumer<String> {
     }
   }
 
+  /** The run's final output tail, whatever the live chunks stopped at. */
+  void keepTail(String tail) {
+    if (tail == null || tail.isEmpty()) return;
+    try {
+      store.keepTail(runId, tail);
+    } catch (RuntimeException e) {
+      log.warn("Output tail of run {} not stored: {}", runId, e.toString());
+    }
+  }
+
   /** Writes what is buffered; the last call, after the process ended, leaves nothing behind. */
   synchronized void flush() {
     flushScheduled = false;

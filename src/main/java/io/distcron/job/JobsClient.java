@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -24,18 +25,21 @@ public final class JobsClient {
 
   private final ClusterSharding sharding;
   private final Duration timeout;
-  private final Function<String, CompletionStage<Long>> indexedRevision;
+  private final ReadSide readSide;
 
-  /**
-   * @param indexedRevision the revision the job index has of a job, -1 when it does not list it
-   */
-  public JobsClient(
-      ActorSystem<?> system,
-      Duration timeout,
-      Function<String, CompletionStage<Long>> indexedRevision) {
+  /** What the client waits for on the read side. */
+  public interface ReadSide {
+    /** The revision the job index has of a job, -1 when it does not list it. */
+    CompletionStage<Long> revision(String job);
+
+    /** Whether the run store has the run. */
+    CompletionStage<Boolean> hasRun(String runId);
+  }
+
+  public JobsClient(ActorSystem<?> system, Duration timeout, ReadSide readSide) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
-    this.indexedRevision = indexedRevision;
+    this.readSide = readSide;
   }
 
   public Duration timeout() {
@@ -67,7 +71,12 @@ public final class JobsClient {
   }
 
   public CompletionStage<JobEntity.Reply> trigger(String name) {
-    return ask(name, JobEntity.Trigger::new);
+    return ask(name, JobEntity.Trigger::new)
+        .thenCompose(
+            reply ->
+                reply instanceof JobEntity.Triggered t
+                    ? until(() -> readSide.hasRun(t.runId()), deadline()).thenApply(x -> reply)
+                    : CompletableFuture.completedFuture(reply));
   }
 
   public CompletionStage<JobEntity.Reply> kill(String job, String runId) {
@@ -80,11 +89,10 @@ public final class JobsClient {
         .thenCompose(
             reply -> {
               if (reply instanceof JobEntity.JobView v) {
-                return indexed(name, rev -> rev >= v.revision(), deadline()).thenApply(x -> reply);
+                return indexed(name, rev -> rev >= v.revision()).thenApply(x -> reply);
               }
               if (reply instanceof JobEntity.Removed r) {
-                return indexed(name, rev -> rev < 0 || rev > r.revision(), deadline())
-                    .thenApply(x -> reply);
+                return indexed(name, rev -> rev < 0 || rev > r.revision()).thenApply(x -> reply);
               }
               return CompletableFuture.completedFuture(reply);
             });
@@ -94,10 +102,16 @@ public final class JobsClient {
     return System.nanoTime() + INDEX_WAIT.toNanos();
   }
 
-  private CompletionStage<Void> indexed(String name, LongPredicate reached, long deadline) {
-    return indexedRevision
-        .apply(name)
-        .handle((rev, err) -> err == null && reached.test(rev))
+  private CompletionStage<Void> indexed(String name, LongPredicate reached) {
+    return until(() -> readSide.revision(name).thenApply(reached::test), deadline());
+  }
+
+  /** Asks {@code reached} every few milliseconds until it says yes, or the deadline passes. */
+  private static CompletionStage<Void> until(
+      Supplier<CompletionStage<Boolean>> reached, long deadline) {
+    return reached
+        .get()
+        .handle((yes, err) -> err == null && yes)
         .thenCompose(
             done -> {
               if (done || System.nanoTime() - deadline > 0) {
@@ -106,7 +120,7 @@ public final class JobsClient {
               return CompletableFuture.supplyAsync(
                       () -> null,
                       CompletableFuture.delayedExecutor(POLL_MILLIS, TimeUnit.MILLISECONDS))
-                  .thenCompose(x -> indexed(name, reached, deadline));
+                  .thenCompose(x -> until(reached, deadline));
             });
   }
 

@@ -31,6 +31,9 @@ import javax.sql.DataSource;
  */
 public final class RunStore {
 
+  /** The output row that holds a finished run's tail; live chunks are numbered from 1. */
+  public static final int TAIL_SEQ = 0;
+
   private static final String COLUMNS =
       "id, job, scheduled_at, fired_at, started_at, finished_at, node, attempt, reason, status,"
           + " exit_code, message, output_tail";
@@ -43,7 +46,21 @@ public final class RunStore {
 
   private static final String NEWEST_FIRST = "scheduled_at DESC, " + FIRED + " DESC, id DESC";
 
-  private static final String FIND = "SELECT %s FROM runs WHERE id = ?".formatted(COLUMNS);
+  /**
+   * One run with its output tail: kept on the row by versions before the tail moved to run_output,
+   * under {@link #TAIL_SEQ} there since.
+   */
+  private static final String FIND =
+      """
+      SELECT %s, COALESCE(r.output_tail, o.chunk) AS tail FROM runs r
+      LEFT JOIN run_output o ON o.run_id = r.id AND o.seq = %d
+      WHERE r.id = ?
+      """
+          .formatted(
+              Arrays.stream(COLUMNS.split(", "))
+                  .map(c -> "r." + c.trim())
+                  .collect(Collectors.joining(", ")),
+              TAIL_SEQ);
 
   private static final String LAST_BY_JOB =
       "SELECT %s FROM runs WHERE job = ? ORDER BY %s LIMIT 1".formatted(COLUMNS, NEWEST_FIRST);
@@ -143,9 +160,6 @@ public final class RunStore {
       WHEN NOT MATCHED THEN INSERT (run_id, seq, chunk) VALUES (s.run_id, s.seq, s.chunk)
       """;
 
-  /** The output row that holds a finished run's tail; live chunks are numbered from 1. */
-  public static final int TAIL_SEQ = 0;
-
   /** Rows per transaction in batch writes and deletes: bounds lock time and statement size. */
   private static final int BATCH = 500;
 
@@ -186,7 +200,33 @@ public final class RunStore {
   }
 
   public Optional<RunRecord> find(String id) {
-    return Jdbc.query(ds, "find run " + id, c -> first(c, FIND, id));
+    return Jdbc.query(
+        ds,
+        "find run " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(FIND)) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) return Optional.empty();
+              RunRecord r = read(rs);
+              return Optional.of(
+                  new RunRecord(
+                      r.id(),
+                      r.job(),
+                      r.scheduledAt(),
+                      r.firedAt(),
+                      r.startedAt(),
+                      r.finishedAt(),
+                      r.node(),
+                      r.attempt(),
+                      r.reason(),
+                      r.status(),
+                      r.exitCode(),
+                      r.message(),
+                      rs.getString("tail")));
+            }
+          }
+        });
   }
 
   /**
@@ -309,15 +349,11 @@ public final class RunStore {
     if (run.isEmpty()) {
       return Optional.empty();
     }
-    // Runs recorded by versions before the tail moved to run_output kept it on the run's row.
     if (run.get().outputTail() != null) {
       return Optional.of(run.get().outputTail());
     }
-    List<OutputChunk> chunks = outputAfter(runId, TAIL_SEQ - 1);
-    if (!chunks.isEmpty() && chunks.get(0).seq() == TAIL_SEQ) {
-      return Optional.of(chunks.get(0).text());
-    }
-    return Optional.of(chunks.stream().map(OutputChunk::text).collect(Collectors.joining()));
+    return Optional.of(
+        outputAfter(runId, TAIL_SEQ).stream().map(OutputChunk::text).collect(Collectors.joining()));
   }
 
   /**
