@@ -194,7 +194,11 @@ public final class LeaseKeeper {
         return Behaviors.same();
       }
       if (event instanceof ClusterEvent.MemberDowned) return down("downed");
-      if (event instanceof ClusterEvent.MemberRemoved) return down("removed from the cluster");
+      // Removed after leaving (SIGTERM, a leave request) is the orderly way out, already under way.
+      if (event instanceof ClusterEvent.MemberRemoved r
+          && r.previousStatus() != MemberStatus.exiting()) {
+        return down("removed from the cluster");
+      }
       return Behaviors.same();
     }
 
