@@ -139,11 +139,7 @@ final class Guardian {
         LoadPublisher.create(placement, inProgress, settings.executor().capacity()),
         "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence));
-    Projections.start(system, ds, stores.runs(), stores.jobs(), metrics)
-        .whenComplete(
-            (ok, err) -> {
-              if (err != null) bound.completeExceptionally(err);
-            });
+    Projections.init(system, ds, stores.runs(), stores.jobs(), metrics);
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
         system,

@@ -187,8 +187,12 @@ public final class JobEntity
   /** Ticks decided not to run; their runs' ids derive from the tick ({@link RunIds#skipped}). */
   public record TicksSkipped(List<Instant> ticks, String reason) implements Event {}
 
-  /** Every tick from {@code from} up to (not including) {@code until}, decided not to run. */
-  public record TickRangeSkipped(Instant from, Instant until, String reason) implements Event {}
+  /**
+   * Every tick from {@code from} up to (not including) {@code until}, decided not to run for one
+   * reason: one record for many ticks. {@code count}: how many; 0 when too many to count.
+   */
+  public record TickRangeSkipped(Instant from, Instant until, long count, String reason)
+      implements Event {}
 
   /** The run's executor refused it for good: handed to {@code node} under {@code epoch}. */
   public record RunRedirected(String runId, String node, long nodeUid, int epoch)
@@ -870,9 +874,10 @@ public final class JobEntity
         .thenRun(
             s -> {
               metrics.catchUp((int) fired);
-              events.stream()
-                  .filter(TicksSkipped.class::isInstance)
-                  .forEach(e -> metrics.skipped(((TicksSkipped) e).ticks().size()));
+              for (Event e : events) {
+                if (e instanceof TicksSkipped t) metrics.skipped(t.ticks().size());
+                if (e instanceof TickRangeSkipped r) metrics.skipped((int) r.count());
+              }
               arm(s);
               ctx.getSelf().tell(new Drain());
             })

@@ -28,8 +28,12 @@ final class TickDecisions {
    */
   static final int MAX_RECORDED = 10_000;
 
-  /** Ticks per skip event: bounds an event's size. */
-  static final int TICKS_PER_EVENT = 2_000;
+  /**
+   * More ticks skipped for one reason than this are recorded as one range: a per-second job back
+   * after an hour would otherwise add 3,500 SKIPPED records to its history, which keeps 1,000 runs
+   * per job anyway, and write them all while it catches up.
+   */
+  static final int MAX_SKIPPED_ONE_BY_ONE = 100;
 
   private TickDecisions() {}
 
@@ -124,7 +128,7 @@ final class TickDecisions {
       Instant until = newest.isEmpty() ? now.plusNanos(1) : newest.get(0);
       events.add(
           new JobEntity.TickRangeSkipped(
-              from, until, "catch-up: more than " + MAX_RECORDED + " ticks were missed"));
+              from, until, 0, "catch-up: more than " + MAX_RECORDED + " ticks were missed"));
       missed = newest;
     }
     if (missed.isEmpty()) return events;
@@ -140,15 +144,18 @@ final class TickDecisions {
         events.add(new JobEntity.RunQueued(ids.get(), d.tick(), RunReason.CATCHUP, 1, now));
       }
     }
+    // The ticks of one reason are consecutive (older than the window, beyond maxRuns, all but the
+    // latest): a range holds exactly them.
     skipped.forEach(
-        (reason, ticks) -> {
-          for (int i = 0; i < ticks.size(); i += TICKS_PER_EVENT) {
+        (reason, ticks) ->
             events.add(
-                new JobEntity.TicksSkipped(
-                    List.copyOf(ticks.subList(i, Math.min(ticks.size(), i + TICKS_PER_EVENT))),
-                    reason));
-          }
-        });
+                ticks.size() <= MAX_SKIPPED_ONE_BY_ONE
+                    ? new JobEntity.TicksSkipped(List.copyOf(ticks), reason)
+                    : new JobEntity.TickRangeSkipped(
+                        ticks.get(0),
+                        ticks.get(ticks.size() - 1).plusNanos(1),
+                        ticks.size(),
+                        reason)));
     return events;
   }
 

@@ -4,9 +4,7 @@ import io.distcron.job.JobEntity;
 import io.distcron.metrics.NodeMetrics;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import javax.sql.DataSource;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
@@ -31,18 +29,7 @@ public final class Projections {
 
   private Projections() {}
 
-  /** Creates the offset tables if they are missing, then starts this node's share of the work. */
-  public static CompletionStage<Done> start(
-      ActorSystem<?> system, DataSource ds, RunStore runs, JobIndex jobs, NodeMetrics metrics) {
-    return JdbcProjection.createTablesIfNotExists(() -> new ReadSideSession(ds), system)
-        .thenApply(
-            done -> {
-              init(system, ds, runs, jobs, metrics);
-              return done;
-            });
-  }
-
-  private static void init(
+  public static void init(
       ActorSystem<?> system, DataSource ds, RunStore runs, JobIndex jobs, NodeMetrics metrics) {
     ShardedDaemonProcess.get(system)
         .init(
@@ -67,7 +54,7 @@ public final class Projections {
             EventSourcedProvider.<JobEntity.Event>eventsByTag(
                 system, JdbcReadJournal.Identifier(), tag),
             () -> new ReadSideSession(ds),
-            () -> new ReadSideHandler(runs, jobs, metrics),
+            () -> new ReadSideHandler(runs, jobs, metrics::projected),
             system)
         .withGroup(GROUP, GROUP_WITHIN);
   }

@@ -1,7 +1,6 @@
 package io.distcron.store;
 
 import io.distcron.job.JobEntity;
-import io.distcron.metrics.NodeMetrics;
 import io.distcron.run.RunRecord;
 import java.sql.Connection;
 import java.time.Duration;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
@@ -24,12 +24,13 @@ final class ReadSideHandler
 
   private final RunStore runs;
   private final JobIndex jobs;
-  private final NodeMetrics metrics;
+  private final Consumer<Duration> lag;
 
-  ReadSideHandler(RunStore runs, JobIndex jobs, NodeMetrics metrics) {
+  /** {@code lag}: told, per batch, how long ago its oldest event was written. */
+  ReadSideHandler(RunStore runs, JobIndex jobs, Consumer<Duration> lag) {
     this.runs = runs;
     this.jobs = jobs;
-    this.metrics = metrics;
+    this.lag = lag;
   }
 
   /** A change of the job index, in event order. */
@@ -62,7 +63,7 @@ final class ReadSideHandler
           return null;
         });
     if (oldest != Long.MAX_VALUE) {
-      metrics.projected(Duration.ofMillis(System.currentTimeMillis() - oldest));
+      lag.accept(Duration.ofMillis(System.currentTimeMillis() - oldest));
     }
   }
 

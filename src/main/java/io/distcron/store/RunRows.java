@@ -60,7 +60,8 @@ final class RunRows {
       return s.ticks().stream().map(t -> skipped(job, t, at, s.reason())).toList();
     }
     if (event instanceof JobEntity.TickRangeSkipped r) {
-      String why = "every tick from " + r.from() + " until " + r.until() + ": " + r.reason();
+      String ticks = r.count() > 0 ? r.count() + " ticks" : "every tick";
+      String why = ticks + " from " + r.from() + " until " + r.until() + ": " + r.reason();
       return List.of(skipped(job, r.from(), at, why));
     }
     if (event instanceof JobEntity.RunRedirected r) {

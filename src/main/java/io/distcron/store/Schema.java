@@ -87,7 +87,29 @@ public final class Schema {
             status INTEGER NOT NULL,
             remote VARCHAR(100)
           )""",
-          "CREATE INDEX IF NOT EXISTS audit_log_job ON audit_log (job, id)");
+          "CREATE INDEX IF NOT EXISTS audit_log_job ON audit_log (job, id)",
+          // Pekko Projections' offsets (io.distcron.store.Projections), as its JDBC dialects create
+          // them; here so that nodes starting together race on IF NOT EXISTS with retries.
+          """
+          CREATE TABLE IF NOT EXISTS pekko_projection_offset_store (
+            projection_name VARCHAR(255) NOT NULL,
+            projection_key VARCHAR(255) NOT NULL,
+            current_offset VARCHAR(255) NOT NULL,
+            manifest VARCHAR(4) NOT NULL,
+            mergeable BOOLEAN NOT NULL,
+            last_updated BIGINT NOT NULL,
+            PRIMARY KEY (projection_name, projection_key)
+          )""",
+          "CREATE INDEX IF NOT EXISTS projection_name_index"
+              + " ON pekko_projection_offset_store (projection_name)",
+          """
+          CREATE TABLE IF NOT EXISTS pekko_projection_management (
+            projection_name VARCHAR(255) NOT NULL,
+            projection_key VARCHAR(255) NOT NULL,
+            paused BOOLEAN NOT NULL,
+            last_updated BIGINT NOT NULL,
+            PRIMARY KEY (projection_name, projection_key)
+          )""");
 
   /**
    * Nodes starting together race past {@code IF NOT EXISTS}: the loser gets a duplicate key in

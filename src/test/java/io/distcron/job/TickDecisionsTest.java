@@ -235,18 +235,24 @@ class TickDecisionsTest {
   }
 
   @Test
-  void skippedTicksAreSplitIntoBoundedEvents() {
-    int missed = TickDecisions.TICKS_PER_EVENT * 2 + 7;
+  void manyTicksSkippedForOneReasonAreOneRangeAndAFewAreNamed() {
+    int missed = TickDecisions.MAX_SKIPPED_ONE_BY_ONE * 40 + 7;
     Instant now = T0.plusSeconds(missed).plusMillis(400);
-    var none = new CatchUpPolicy(CatchUpPolicy.Mode.NONE, null, 0);
+    var none = new CatchUpPolicy(CatchUpPolicy.Mode.NONE, Duration.ofDays(1), 0);
     List<JobEntity.Event> events = catchUp(none, EVERY_SECOND, T0, now, true);
     assertThat(events)
-        .hasSize(3)
-        .allSatisfy(
-            e ->
-                assertThat(((JobEntity.TicksSkipped) e).ticks())
-                    .hasSizeLessThanOrEqualTo(TickDecisions.TICKS_PER_EVENT));
+        .containsExactly(
+            new JobEntity.TickRangeSkipped(
+                T0.plusSeconds(1),
+                T0.plusSeconds(missed).plusNanos(1),
+                missed,
+                "catch-up: policy NONE"));
     assertEachTickOnce(events, EVERY_SECOND, T0, now);
+
+    int few = TickDecisions.MAX_SKIPPED_ONE_BY_ONE;
+    Instant soon = T0.plusSeconds(few).plusMillis(400);
+    assertThat(catchUp(none, EVERY_SECOND, T0, soon, true))
+        .containsExactly(new JobEntity.TicksSkipped(seconds(1, few), "catch-up: policy NONE"));
   }
 
   @Test
@@ -256,21 +262,27 @@ class TickDecisionsTest {
     var policy = new CatchUpPolicy(CatchUpPolicy.Mode.ALL, Duration.ofHours(4), 3);
     List<JobEntity.Event> events = catchUp(policy, EVERY_SECOND, T0, now, true);
 
-    assertThat(events).filteredOn(JobEntity.TickRangeSkipped.class::isInstance).hasSize(1);
     var range = (JobEntity.TickRangeSkipped) events.get(0);
     assertThat(range.from()).isEqualTo(T0.plusSeconds(1));
+    assertThat(range.count()).as("uncounted").isZero();
     assertThat(range.reason())
         .isEqualTo("catch-up: more than " + TickDecisions.MAX_RECORDED + " ticks were missed");
-    // The range ends where the ticks decided one by one begin, and those are the newest.
-    List<Instant> individually = individuallyDecided(events);
-    assertThat(individually).hasSizeLessThanOrEqualTo(TickDecisions.MAX_RECORDED);
-    assertThat(individually.get(0)).isEqualTo(range.until());
-    assertThat(individually.get(individually.size() - 1)).isEqualTo(T0.plusSeconds(missed));
+    // The newest MAX_RECORDED follow it: three fire, the others are one range of their own reason.
     assertThat(events)
         .filteredOn(JobEntity.RunFired.class::isInstance)
         .extracting(e -> ((JobEntity.RunFired) e).scheduledAt())
         .containsExactly(
             T0.plusSeconds(missed - 2), T0.plusSeconds(missed - 1), T0.plusSeconds(missed));
+    assertThat(events)
+        .filteredOn(JobEntity.TickRangeSkipped.class::isInstance)
+        .hasSize(2)
+        .last()
+        .satisfies(
+            e -> {
+              var beyondMaxRuns = (JobEntity.TickRangeSkipped) e;
+              assertThat(beyondMaxRuns.from()).isEqualTo(range.until());
+              assertThat(beyondMaxRuns.count()).isEqualTo(TickDecisions.MAX_RECORDED - 3);
+            });
     assertEachTickOnce(events, EVERY_SECOND, T0, now);
   }
 
@@ -285,13 +297,13 @@ class TickDecisionsTest {
             new JobEntity.TickRangeSkipped(
                 T0.plusSeconds(1),
                 T0.plusSeconds(1_501),
+                0,
                 "catch-up: more than " + TickDecisions.MAX_RECORDED + " ticks were missed"));
-    assertThat(individuallyDecided(events)).hasSize(TickDecisions.MAX_RECORDED);
   }
 
   /**
    * Whatever the schedule, the gap and the policy, every tick in (lastScheduled, now] is decided
-   * exactly once: fired, skipped, or inside the one range.
+   * exactly once: fired, skipped, or inside a range.
    */
   @ParameterizedTest
   @CsvSource({
