@@ -393,6 +393,33 @@ done
 jfr_stop window
 log "window over; reading the runs table"
 
+# Read-side lag: each projection batch records how long ago its oldest event was written
+# (distcron_projection_lag, a histogram on every node's /metrics). Summed over the nodes, whole run.
+read_lag() {
+  for i in $(seq 1 "$NODES"); do
+    [ "$KILL" = 1 ] && [ "$i" = "$KILL_NODE" ] && continue
+    curl -sf "http://127.0.0.1:$((PORT_BASE + 200 + i))/metrics" || true
+  done | awk '
+    /^distcron_projection_lag_seconds_bucket/ {
+      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5)
+      if (!(le in n)) order[++m] = le   # exposition lists buckets in increasing order
+      n[le] += $NF
+    }
+    END {
+      total = n["+Inf"]
+      if (total == 0) { print "n/a n/a"; exit }
+      p50 = "n/a"; p99 = "n/a"
+      for (k = 1; k <= m; k++) {
+        le = order[k]; if (le == "+Inf") continue
+        if (p50 == "n/a" && n[le] >= 0.50 * total) p50 = le * 1000
+        if (p99 == "n/a" && n[le] >= 0.99 * total) p99 = le * 1000
+      }
+      print p50, p99
+    }'
+}
+read -r LAG_P50 LAG_P99 <<<"$(read_lag)"
+EXTRA="${EXTRA:+$EXTRA,}readLagBatchP50Ms=$LAG_P50,readLagBatchP99Ms=$LAG_P99"
+
 read -r J0_MAX _ _ J0_AT <<<"$J0"
 read -r J1_MAX J1_ROWS J1_SNAPS J1_AT <<<"$J1"
 # Heap of the nodes: before registering vs with the jobs (scale mode: the same, before the cold start).

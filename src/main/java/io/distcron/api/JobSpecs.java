@@ -1,5 +1,6 @@
 package io.distcron.api;
 
+import io.distcron.exec.HttpRunner;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
 import io.distcron.run.Action;
@@ -329,7 +330,7 @@ final class JobSpecs {
     headers.forEach(
         (k, v) -> {
           Inputs.text(k, "http.headers", MAX_HEADER_NAME);
-          if (!isToken(k)) {
+          if (!HttpRunner.isToken(k)) {
             throw ApiError.badRequest(
                 "http.headers", "header name '" + k + "' is not a valid HTTP header name");
           }
@@ -347,21 +348,6 @@ final class JobSpecs {
             }
           }
         });
-  }
-
-  /** RFC 9110 token: what header names are made of. */
-  private static boolean isToken(String s) {
-    if (s.isEmpty()) return false;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'a' && c <= 'z')
-              || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9')
-              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) return false;
-    }
-    return true;
   }
 
   /** The UTF-8 size of every string a spec holds. */

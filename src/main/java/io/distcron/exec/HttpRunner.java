@@ -350,7 +350,7 @@ public final class HttpRunner {
   }
 
   /** RFC 9110 token: what header names and methods are made of. */
-  private static boolean isToken(String s) {
+  public static boolean isToken(String s) {
     if (s.isEmpty()) {
       return false;
     }

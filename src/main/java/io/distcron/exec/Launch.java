@@ -46,24 +46,12 @@ public interface Launch {
     if (run.action() instanceof Action.Shell shell) return shell(run, shell, sink, runners);
     if (run.action() instanceof Action.Http http) {
       int seconds = http.timeoutSeconds() != null ? http.timeoutSeconds() : run.timeoutSeconds();
-      CompletionStage<Result> result =
+      // An HTTP request cannot be withdrawn once sent; its timeout bounds it.
+      return new Unstoppable(
           runners
               .http()
               .run(http, Duration.ofSeconds(seconds), sink)
-              .thenApplyAsync(flushed(sink), runners.jdbcPool());
-      return new Launch() {
-        @Override
-        public CompletionStage<Result> result() {
-          return result;
-        }
-
-        // An HTTP request cannot be withdrawn once sent; its timeout bounds it.
-        @Override
-        public void kill() {}
-
-        @Override
-        public void killNow() {}
-      };
+              .thenApplyAsync(flushed(sink), runners.jdbcPool()));
     }
     return done(new Result(RunStatus.FAILED, null, "", "unsupported action " + run.action()));
   }
@@ -131,18 +119,15 @@ public interface Launch {
   }
 
   private static Launch done(Result r) {
-    CompletableFuture<Result> result = CompletableFuture.completedFuture(r);
-    return new Launch() {
-      @Override
-      public CompletionStage<Result> result() {
-        return result;
-      }
+    return new Unstoppable(CompletableFuture.completedFuture(r));
+  }
 
-      @Override
-      public void kill() {}
+  /** A launch with nothing to kill: an HTTP request in flight, or one that never started. */
+  record Unstoppable(CompletionStage<Result> result) implements Launch {
+    @Override
+    public void kill() {}
 
-      @Override
-      public void killNow() {}
-    };
+    @Override
+    public void killNow() {}
   }
 }

@@ -21,7 +21,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class JobsClient {
   static final Duration INDEX_WAIT = Duration.ofSeconds(3);
-  private static final long POLL_MILLIS = 20;
+  private static final long POLL_MILLIS = 50;
 
   private final ClusterSharding sharding;
   private final Duration timeout;

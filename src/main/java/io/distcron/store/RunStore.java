@@ -207,23 +207,7 @@ public final class RunStore {
           try (PreparedStatement ps = c.prepareStatement(FIND)) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) return Optional.empty();
-              RunRecord r = read(rs);
-              return Optional.of(
-                  new RunRecord(
-                      r.id(),
-                      r.job(),
-                      r.scheduledAt(),
-                      r.firedAt(),
-                      r.startedAt(),
-                      r.finishedAt(),
-                      r.node(),
-                      r.attempt(),
-                      r.reason(),
-                      r.status(),
-                      r.exitCode(),
-                      r.message(),
-                      rs.getString("tail")));
+              return rs.next() ? Optional.of(read(rs, "tail")) : Optional.<RunRecord>empty();
             }
           }
         });
@@ -490,6 +474,10 @@ public final class RunStore {
   }
 
   private static RunRecord read(ResultSet rs) throws SQLException {
+    return read(rs, "output_tail");
+  }
+
+  private static RunRecord read(ResultSet rs, String tailColumn) throws SQLException {
     String reason = rs.getString("reason");
     return new RunRecord(
         rs.getString("id"),
@@ -504,7 +492,7 @@ public final class RunStore {
         RunStatus.valueOf(rs.getString("status")),
         Jdbc.getInteger(rs, "exit_code"),
         rs.getString("message"),
-        rs.getString("output_tail"));
+        rs.getString(tailColumn));
   }
 
   private static <T> List<List<T>> partition(List<T> list) {
