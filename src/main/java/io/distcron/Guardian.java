@@ -143,7 +143,10 @@ final class Guardian {
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
         system,
-        new JournalCompaction(ds, JobEntity.ENTITY_KEY.name()),
+        new JournalCompaction(
+            ds,
+            JobEntity.ENTITY_KEY.name(),
+            id -> JobEntity.tag(id.substring(JobEntity.ENTITY_KEY.name().length() + 1))),
         settings.journal().compactInterval(),
         stores);
     HttpServer.start(

@@ -27,6 +27,9 @@ public final class Projections {
 
   private static final Duration GROUP_WITHIN = Duration.ofMillis(50);
 
+  /** The projection's name in the offset store; its key is the tag. */
+  public static final String NAME = "read-side";
+
   private Projections() {}
 
   public static void init(
@@ -34,7 +37,7 @@ public final class Projections {
     ShardedDaemonProcess.get(system)
         .init(
             ProjectionBehavior.Command.class,
-            "read-side",
+            NAME,
             JobEntity.TAGS,
             i -> ProjectionBehavior.create(projection(system, ds, runs, jobs, metrics, i)),
             ShardedDaemonProcessSettings.create(system).withRole("scheduler"),
@@ -50,7 +53,7 @@ public final class Projections {
       int instance) {
     String tag = JobEntity.tagOf(instance);
     return JdbcProjection.groupedWithin(
-            ProjectionId.of("read-side", tag),
+            ProjectionId.of(NAME, tag),
             EventSourcedProvider.<JobEntity.Event>eventsByTag(
                 system, JdbcReadJournal.Identifier(), tag),
             () -> new ReadSideSession(ds),

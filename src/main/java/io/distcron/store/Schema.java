@@ -3,7 +3,9 @@ package io.distcron.store;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
@@ -113,10 +115,11 @@ public final class Schema {
 
   /**
    * Nodes starting together race past {@code IF NOT EXISTS}: the loser gets a duplicate key in
-   * PostgreSQL's catalog (23505), or "object already exists" (HY000) from H2. By then the winner's
-   * object exists, so the same statement again is a no-op.
+   * PostgreSQL's catalog (23505), or "object already exists" (HY000) or a lock timeout on its
+   * catalog (HYT00) from H2. By then the winner's object exists, or will soon, so the same
+   * statement again, a moment later, is a no-op.
    */
-  private static final int ATTEMPTS = 5;
+  private static final int ATTEMPTS = 10;
 
   private Schema() {}
 
@@ -196,6 +199,7 @@ public final class Schema {
           throw new StoreException(
               "schema statement failed: " + ddl.strip().lines().findFirst().orElse(""), e);
         }
+        LockSupport.parkNanos(Duration.ofMillis(50L * attempt).toNanos());
       }
     }
   }

@@ -41,7 +41,8 @@ class JournalCompactionTest {
     events(ds, "/sharding/JobShard|7", 1, 30);
     snapshot(ds, "/sharding/JobShard|7", 20);
 
-    JournalCompaction compaction = new JournalCompaction(ds, "Job");
+    JournalCompaction compaction = new JournalCompaction(ds, "Job", id -> "job-0");
+    projectedUpTo(ds, maxOrdering(ds));
     assertThat(compaction.compact()).isEqualTo(1);
 
     assertThat(sequenceNumbers(ds, "event_journal", "Job|backup"))
@@ -55,9 +56,58 @@ class JournalCompactionTest {
     assertThat(compaction.compact()).isZero();
     events(ds, "Job|backup", 251, 300);
     snapshot(ds, "Job|backup", 300);
+    projectedUpTo(ds, maxOrdering(ds));
     assertThat(compaction.compact()).isEqualTo(1);
     assertThat(sequenceNumbers(ds, "event_journal", "Job|backup")).containsExactly(300L);
     assertThat(sequenceNumbers(ds, "snapshot", "Job|backup")).containsExactly(300L);
+  }
+
+  /** The read side must have the events before they go: the rest wait for a later pass. */
+  @OnBoth
+  void keepsEventsTheReadSideHasNotProjectedYet(String kind) throws SQLException {
+    HikariDataSource ds = database(kind);
+    events(ds, "Job|backup", 1, 50);
+    long projected = maxOrdering(ds);
+    events(ds, "Job|backup", 51, 150);
+    snapshot(ds, "Job|backup", 150);
+    JournalCompaction compaction = new JournalCompaction(ds, "Job", id -> "job-0");
+
+    compaction.compact();
+    assertThat(sequenceNumbers(ds, "event_journal", "Job|backup")).hasSize(150);
+    projectedUpTo(ds, projected);
+    compaction.compact();
+    assertThat(sequenceNumbers(ds, "event_journal", "Job|backup"))
+        .containsExactlyElementsOf(LongStream.rangeClosed(51, 150).boxed().toList());
+  }
+
+  private static long maxOrdering(HikariDataSource ds) throws SQLException {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT MAX(ordering) FROM event_journal");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** As the projection of tag job-0 stores its offset. */
+  private static void projectedUpTo(HikariDataSource ds, long ordering) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "DELETE FROM pekko_projection_offset_store WHERE projection_name = ?")) {
+        ps.setString(1, Projections.NAME);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO pekko_projection_offset_store (projection_name, projection_key,"
+                  + " current_offset, manifest, mergeable, last_updated) VALUES (?, 'job-0', ?,"
+                  + " 'SEQ', FALSE, 0)")) {
+        ps.setString(1, Projections.NAME);
+        ps.setString(2, Long.toString(ordering));
+        ps.executeUpdate();
+      }
+    }
   }
 
   private static void events(HikariDataSource ds, String id, long from, long to)
