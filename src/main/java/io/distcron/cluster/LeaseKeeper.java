@@ -96,6 +96,7 @@ public final class LeaseKeeper {
     private final Cluster cluster;
     private final Address self;
     private Set<ActorRef<Command>> peers = Set.of();
+    private boolean wasHeld;
 
     /** Per member address: the send time of the newest ping it answered. */
     private final Map<Address, Long> answered = new HashMap<>();
@@ -142,6 +143,13 @@ public final class LeaseKeeper {
 
     private Behavior<Command> tick() {
       if (fence.downed() != null) return Behaviors.same();
+      boolean held = fence.leaseHeld();
+      if (held != wasHeld) {
+        // Worth knowing: while it is away this node starts and decides nothing.
+        if (held) ctx.getLog().info("Cluster lease held");
+        else ctx.getLog().warn("Cluster lease lapsed: no majority answered within the lease");
+        wasHeld = held;
+      }
       Set<Address> members = voters();
       Ping ping = new Ping(System.nanoTime(), ctx.getSelf());
       for (ActorRef<Command> peer : peers) {
