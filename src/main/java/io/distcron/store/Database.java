@@ -33,6 +33,8 @@ public final class Database {
     if (db.isPostgres()) {
       config.addDataSourceProperty(
           "socketTimeout", Long.toString(POSTGRES_SOCKET_TIMEOUT.toSeconds()));
+      // The read side's batches of new runs go as multi-row INSERTs (see RunStore).
+      config.addDataSourceProperty("reWriteBatchedInserts", "true");
     }
     return new HikariDataSource(config);
   }

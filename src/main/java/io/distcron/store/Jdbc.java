@@ -96,6 +96,11 @@ final class Jdbc {
     return false;
   }
 
+  /** The driver answers from what it knows of its connection: no round trip. */
+  static boolean isPostgres(Connection c) throws SQLException {
+    return c.getMetaData().getDatabaseProductName().equalsIgnoreCase("PostgreSQL");
+  }
+
   /**
    * Both databases keep microseconds; truncating here rather than letting each round its own way
    * makes what is read back the same on both.

@@ -137,6 +137,31 @@ public final class RunStore {
       """
           .formatted(COLUMNS, rank("t.status"));
 
+  /**
+   * {@link #UPSERT} as PostgreSQL's own upsert: with nothing bound after {@code VALUES}, the driver
+   * sends a batch of them as a few multi-row INSERTs (reWriteBatchedInserts), where a batch of
+   * MERGEs is one statement per row. A batch holds one row per run, so no row is hit twice.
+   */
+  private static final String POSTGRES_UPSERT =
+      """
+      INSERT INTO runs (%1$s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET
+        job = COALESCE(EXCLUDED.job, runs.job),
+        scheduled_at = COALESCE(EXCLUDED.scheduled_at, runs.scheduled_at),
+        fired_at = COALESCE(EXCLUDED.fired_at, runs.fired_at),
+        started_at = COALESCE(EXCLUDED.started_at, runs.started_at),
+        finished_at = COALESCE(EXCLUDED.finished_at, runs.finished_at),
+        node = COALESCE(EXCLUDED.node, runs.node),
+        attempt = EXCLUDED.attempt,
+        reason = COALESCE(EXCLUDED.reason, runs.reason),
+        status = CASE WHEN %2$s >= %3$s THEN EXCLUDED.status ELSE runs.status END,
+        exit_code = COALESCE(EXCLUDED.exit_code, runs.exit_code),
+        message = COALESCE(EXCLUDED.message, runs.message),
+        output_tail = COALESCE(EXCLUDED.output_tail, runs.output_tail)
+      WHERE %3$s < 2
+      """
+          .formatted(COLUMNS, rank("EXCLUDED.status"), rank("runs.status"));
+
   /** A run moved on: same rules as {@link #UPSERT}'s matched branch, for a run already there. */
   private static final String UPDATE =
       """
@@ -178,14 +203,15 @@ public final class RunStore {
   public void write(Connection c, Collection<RunRecord> rows) throws SQLException {
     // Every writer locks rows in id order, so two overlapping batches cannot deadlock.
     List<RunRecord> sorted = rows.stream().sorted(Comparator.comparing(RunRecord::id)).toList();
-    try (PreparedStatement upsert = c.prepareStatement(UPSERT);
+    boolean postgres = Jdbc.isPostgres(c);
+    try (PreparedStatement upsert = c.prepareStatement(postgres ? POSTGRES_UPSERT : UPSERT);
         PreparedStatement update = c.prepareStatement(UPDATE)) {
       int upserts = 0;
       int updates = 0;
       for (RunRecord r : sorted) {
         if (RunRows.creates(r)) {
           requireComplete(r);
-          bind(upsert, r);
+          bind(upsert, r, !postgres);
           upsert.addBatch();
           upserts++;
         } else {
@@ -416,7 +442,9 @@ public final class RunStore {
     Objects.requireNonNull(r.status(), () -> "status of run " + r.id());
   }
 
-  private static void bind(PreparedStatement ps, RunRecord r) throws SQLException {
+  /** {@code withRank}: {@link #UPSERT} takes the status's rank as a 14th parameter. */
+  private static void bind(PreparedStatement ps, RunRecord r, boolean withRank)
+      throws SQLException {
     ps.setString(1, r.id());
     ps.setString(2, r.job());
     Jdbc.setInstant(ps, 3, r.scheduledAt());
@@ -430,7 +458,7 @@ public final class RunStore {
     Jdbc.setInteger(ps, 11, r.exitCode());
     ps.setString(12, storable(r.message()));
     ps.setString(13, storable(r.outputTail()));
-    ps.setInt(14, r.status().rank());
+    if (withRank) ps.setInt(14, r.status().rank());
   }
 
   private static void bindUpdate(PreparedStatement ps, RunRecord r) throws SQLException {

@@ -134,7 +134,7 @@ public final class Schema {
 
   private static boolean isPostgres(DataSource ds) {
     try (Connection c = ds.getConnection()) {
-      return c.getMetaData().getDatabaseProductName().equalsIgnoreCase("PostgreSQL");
+      return Jdbc.isPostgres(c);
     } catch (SQLException e) {
       throw new StoreException("cannot reach the database: " + e.getMessage(), e);
     }

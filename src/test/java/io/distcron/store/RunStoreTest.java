@@ -181,7 +181,7 @@ class RunStoreTest {
   }
 
   @OnBoth
-  void upsertAllWritesLargeBatchesWithRepeatedIds(String kind) {
+  void writesLargeBatchesAndMovesRunsOnInLaterOnes(String kind) {
     RunStore store = store(kind);
     List<RunRecord> runs = new ArrayList<>();
     for (int i = 0; i < 1200; i++) {
@@ -189,9 +189,8 @@ class RunStoreTest {
           RunRecord.fired(
               "r" + i, "job", T0.plusSeconds(i), T0.plusSeconds(i), 1, RunReason.CATCHUP));
     }
-    runs.add(running("r7", "job", T0.plusSeconds(7), "node-a", T0.plusSeconds(8)));
-
     upsertAll(store, runs);
+    upsertAll(store, List.of(running("r7", "job", T0.plusSeconds(7), "node-a", T0.plusSeconds(8))));
 
     assertThat(store.unfinished()).hasSize(1200);
     assertThat(store.find("r7").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
