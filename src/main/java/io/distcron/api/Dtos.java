@@ -61,6 +61,7 @@ public final class Dtos {
       String overlap,
       CatchUpDto catchUp,
       RetryDto retry,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String managedBy,
       String status,
       List<Instant> nextFireTimes,
       Instant lastScheduled,
@@ -118,6 +119,26 @@ public final class Dtos {
   public record Killing(String runId) {}
 
   public record Error(String error, String field) {}
+
+  /** {@code POST /api/v1/apply}: prune and dryRun default to false. */
+  public record ApplyRequest(
+      List<JobRequest> jobs, String managedBy, Boolean prune, Boolean dryRun) {}
+
+  /** One job of an apply: its outcome, or why it was refused (field and error). */
+  public record ApplyItem(
+      String name,
+      String outcome,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String field,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String error) {}
+
+  /** An apply's answer; error and field as in {@link Error} when it was refused. */
+  public record ApplyResult(
+      @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String field,
+      String managedBy,
+      boolean dryRun,
+      Map<String, Integer> summary,
+      List<ApplyItem> jobs) {}
 
   public record TokenRequest(String name, String role) {}
 

@@ -3,15 +3,22 @@ package io.distcron.api;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.distcron.config.DistcronSettings;
+import io.distcron.job.BulkApply;
 import io.distcron.job.JobsClient;
 import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
+import io.distcron.store.JobIndex;
 import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -23,6 +30,51 @@ import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 /** Binds the API and the web console, and unbinds them first thing on coordinated shutdown. */
 public final class HttpServer {
   private HttpServer() {}
+
+  private static ApplyRoutes applyRoutes(
+      ActorSystem<?> system,
+      DistcronSettings settings,
+      JobsClient jobs,
+      Stores stores,
+      Json json,
+      Clock clock) {
+    BulkApply.Index index =
+        new BulkApply.Index() {
+          @Override
+          public CompletionStage<List<String>> managedBy(String owner) {
+            return stores.async(() -> stores.jobs().managedBy(owner));
+          }
+
+          @Override
+          public CompletionStage<Map<String, Long>> revisions(Collection<String> names) {
+            return listed(names, JobIndex.Listed::revision);
+          }
+
+          @Override
+          public CompletionStage<Map<String, String>> owners(Collection<String> names) {
+            return listed(names, JobIndex.Listed::managedBy);
+          }
+
+          private <T> CompletionStage<Map<String, T>> listed(
+              Collection<String> names, Function<JobIndex.Listed, T> field) {
+            return stores.async(
+                () -> {
+                  Map<String, T> found = new HashMap<>();
+                  stores
+                      .jobs()
+                      .listed(names)
+                      .forEach(
+                          (name, listed) -> {
+                            T value = field.apply(listed);
+                            if (value != null) found.put(name, value);
+                          });
+                  return found;
+                });
+          }
+        };
+    return new ApplyRoutes(
+        new BulkApply(system, jobs, index), index, json, clock, settings.maxApplyBytes());
+  }
 
   public static CompletionStage<ServerBinding> start(
       ActorSystem<?> system,
@@ -48,6 +100,7 @@ public final class HttpServer {
                 concat(
                     new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
                     new RunRoutes(jobs, stores, json).route(),
+                    applyRoutes(system, settings, jobs, stores, json, clock).route(),
                     new NodeRoutes(system, placement, json).route(),
                     new AdminRoutes(stores, tokens, audit, json, settings.maxBodyBytes()).route()));
     Route route =

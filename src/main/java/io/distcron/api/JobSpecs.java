@@ -96,7 +96,8 @@ final class JobSpecs {
             r.enabled() == null || r.enabled(),
             overlap(r.overlap()),
             catchUp(r.catchUp()),
-            retry(r.retry()));
+            retry(r.retry()),
+            null);
     int bytes = textBytes(spec);
     if (bytes > MAX_SPEC_BYTES) {
       throw ApiError.badRequest(
@@ -402,6 +403,7 @@ final class JobSpecs {
         new Dtos.CatchUpDto(c.policy().name(), c.window().toString(), c.maxRuns()),
         new Dtos.RetryDto(
             r.maxAttempts(), r.backoff().toString(), r.multiplier(), r.maxBackoff().toString()),
+        s.managedBy(),
         view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),
         view.lastScheduled(),

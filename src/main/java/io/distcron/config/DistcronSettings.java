@@ -11,6 +11,7 @@ public record DistcronSettings(
     int httpPort,
     Duration askTimeout,
     long maxBodyBytes,
+    long maxApplyBytes,
     Db db,
     Executor executor,
     Journal journal,
@@ -60,6 +61,7 @@ public record DistcronSettings(
         c.getInt("http.port"),
         c.getDuration("http.ask-timeout"),
         c.getBytes("http.max-body-bytes"),
+        c.getBytes("http.max-apply-bytes"),
         new Db(
             c.getString("db.url"),
             c.getString("db.user"),

@@ -100,6 +100,16 @@ public final class JobEntity
 
   public record KillRun(String runId, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Bulk apply: create the job, or replace it unless its spec is the same. {@code spec.managedBy()}
+   * is the applying owner; a job another owner manages is refused. {@code dryRun}: answer what
+   * would be done, do nothing.
+   */
+  public record Apply(JobSpec spec, boolean dryRun, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Bulk apply's prune: delete the job if {@code owner} still manages it. */
+  public record Prune(String owner, boolean dryRun, ActorRef<Reply> replyTo) implements Command {}
+
   /** From an executor, through sharding, wherever this job lives now. */
   public record Reported(ExecutorNode.Report report) implements Command {}
 
@@ -144,6 +154,16 @@ public final class JobEntity
   public record Removed(long revision) implements Reply {}
 
   public record Rejected(Problem problem, String message) implements Reply {}
+
+  /** {@code revision}: as in {@link JobView}; -1 when nothing was written (a dry run). */
+  public record Applied(Outcome outcome, long revision) implements Reply {}
+
+  public enum Outcome {
+    CREATED,
+    UPDATED,
+    UNCHANGED,
+    DELETED
+  }
 
   public enum Problem {
     NOT_FOUND,
@@ -323,6 +343,8 @@ public final class JobEntity
         .onCommand(Pause.class, this::onPause)
         .onCommand(Resume.class, this::onResume)
         .onCommand(Delete.class, this::onDelete)
+        .onCommand(Apply.class, this::onApply)
+        .onCommand(Prune.class, this::onPrune)
         .onCommand(Trigger.class, this::onTrigger)
         .onCommand(KillRun.class, this::onKill)
         .onCommand(Reported.class, this::onReported)
@@ -371,18 +393,58 @@ public final class JobEntity
 
   private ReplyEffect<Event, JobState> onReplace(JobState state, Replace cmd) {
     if (!state.exists()) return notFound(cmd.replyTo());
-    return define(cmd.spec(), cmd.replyTo());
+    // A job replaced by hand stays its owner's: the next apply puts the owner's spec back.
+    return define(cmd.spec().withManagedBy(state.spec().managedBy()), cmd.replyTo());
   }
 
   private ReplyEffect<Event, JobState> define(JobSpec spec, ActorRef<Reply> replyTo) {
+    return defining(spec).thenReply(replyTo, this::view);
+  }
+
+  private EffectBuilder<Event, JobState> defining(JobSpec spec) {
     return Effect()
         .persist(new Defined(spec, clock.instant()))
         .thenRun(
             s -> {
               arm(s);
               ctx.getSelf().tell(new Drain());
-            })
-        .thenReply(replyTo, this::view);
+            });
+  }
+
+  private ReplyEffect<Event, JobState> onApply(JobState state, Apply cmd) {
+    if (!state.exists()) {
+      if (cmd.dryRun()) {
+        passivate();
+        return Effect().reply(cmd.replyTo(), new Applied(Outcome.CREATED, -1));
+      }
+      return applied(defining(cmd.spec()), cmd.replyTo(), Outcome.CREATED);
+    }
+    String owner = state.spec().managedBy();
+    if (owner != null && !owner.equals(cmd.spec().managedBy())) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(Problem.CONFLICT, "job '" + name + "' is managed by '" + owner + "'"));
+    }
+    if (state.spec().equals(cmd.spec())) {
+      return Effect().reply(cmd.replyTo(), new Applied(Outcome.UNCHANGED, lastSequenceNumber(ctx)));
+    }
+    if (cmd.dryRun()) return Effect().reply(cmd.replyTo(), new Applied(Outcome.UPDATED, -1));
+    return applied(defining(cmd.spec()), cmd.replyTo(), Outcome.UPDATED);
+  }
+
+  private ReplyEffect<Event, JobState> onPrune(JobState state, Prune cmd) {
+    if (!state.exists()) passivate();
+    if (!state.exists() || !cmd.owner().equals(state.spec().managedBy())) {
+      return Effect().reply(cmd.replyTo(), new Applied(Outcome.UNCHANGED, lastSequenceNumber(ctx)));
+    }
+    if (cmd.dryRun()) return Effect().reply(cmd.replyTo(), new Applied(Outcome.DELETED, -1));
+    return applied(deleting(state), cmd.replyTo(), Outcome.DELETED);
+  }
+
+  private ReplyEffect<Event, JobState> applied(
+      EffectBuilder<Event, JobState> effect, ActorRef<Reply> replyTo, Outcome outcome) {
+    return effect.thenReply(replyTo, s -> new Applied(outcome, lastSequenceNumber(ctx)));
   }
 
   private ReplyEffect<Event, JobState> onGet(JobState state, Get cmd) {
@@ -415,6 +477,10 @@ public final class JobEntity
    */
   private ReplyEffect<Event, JobState> onDelete(JobState state, Delete cmd) {
     if (!state.exists()) return notFound(cmd.replyTo());
+    return deleting(state).thenReply(cmd.replyTo(), s -> new Removed(lastSequenceNumber(ctx)));
+  }
+
+  private EffectBuilder<Event, JobState> deleting(JobState state) {
     Instant now = clock.instant();
     List<Event> events = new ArrayList<>();
     state
@@ -439,8 +505,7 @@ public final class JobEntity
               timers.cancelAll();
               state.active().forEach((runId, run) -> sendKill(runId, run));
               passivate();
-            })
-        .thenReply(cmd.replyTo(), s -> new Removed(lastSequenceNumber(ctx)));
+            });
   }
 
   private ReplyEffect<Event, JobState> notFound(ActorRef<Reply> replyTo) {

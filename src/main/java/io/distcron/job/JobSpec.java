@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 /**
  * A validated job definition: what the entity persists. Built from the API's request by {@code
  * JobSpecs}. Policies left null (as in events written before they existed) take their defaults.
+ * {@code managedBy}: the owner that applies it in bulk ({@code POST /api/v1/apply}), null for a job
+ * defined one at a time.
  */
 public record JobSpec(
     String name,
@@ -23,7 +25,8 @@ public record JobSpec(
     boolean enabled,
     OverlapPolicy overlap,
     CatchUpPolicy catchUp,
-    RetryPolicy retry)
+    RetryPolicy retry,
+    String managedBy)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -35,5 +38,21 @@ public record JobSpec(
     overlap = overlap == null ? OverlapPolicy.SKIP : overlap;
     catchUp = catchUp == null ? CatchUpPolicy.DEFAULT : catchUp;
     retry = retry == null ? RetryPolicy.NONE : retry;
+  }
+
+  public JobSpec withManagedBy(String owner) {
+    return new JobSpec(
+        name,
+        description,
+        labels,
+        schedule,
+        timezone,
+        action,
+        timeoutSeconds,
+        enabled,
+        overlap,
+        catchUp,
+        retry,
+        owner);
   }
 }

@@ -79,6 +79,15 @@ public final class JobsClient {
                     : CompletableFuture.completedFuture(reply));
   }
 
+  /** One job of a bulk apply ({@link BulkApply}): answered at once, the index not waited for. */
+  public CompletionStage<JobEntity.Reply> apply(JobSpec spec, boolean dryRun) {
+    return ask(spec.name(), r -> new JobEntity.Apply(spec, dryRun, r));
+  }
+
+  public CompletionStage<JobEntity.Reply> prune(String name, String owner, boolean dryRun) {
+    return ask(name, r -> new JobEntity.Prune(owner, dryRun, r));
+  }
+
   public CompletionStage<JobEntity.Reply> kill(String job, String runId) {
     return ask(job, r -> new JobEntity.KillRun(runId, r));
   }
@@ -98,7 +107,7 @@ public final class JobsClient {
             });
   }
 
-  private static long deadline() {
+  static long deadline() {
     return System.nanoTime() + INDEX_WAIT.toNanos();
   }
 
@@ -107,8 +116,7 @@ public final class JobsClient {
   }
 
   /** Asks {@code reached} every few milliseconds until it says yes, or the deadline passes. */
-  private static CompletionStage<Void> until(
-      Supplier<CompletionStage<Boolean>> reached, long deadline) {
+  static CompletionStage<Void> until(Supplier<CompletionStage<Boolean>> reached, long deadline) {
     return reached
         .get()
         .handle((yes, err) -> err == null && yes)

@@ -8,6 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,17 +25,24 @@ public final class JobIndex {
   /** A job as listed: its definition and whether it is paused. */
   public record Entry(JobSpec spec, boolean paused) {}
 
+  /** A job's revision as the index has it, and who applies it (null: nobody). */
+  public record Listed(long revision, String managedBy) {}
+
+  /** Names per lookup statement: well under either database's limit on parameters. */
+  private static final int LOOKUP_BATCH = 1000;
+
   /** One statement: the row and its revision change together. */
   private static final String UPSERT =
       """
       MERGE INTO job_index t
-      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BIGINT)))
-        AS s(name, spec, revision)
+      USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS TEXT), CAST(? AS BIGINT),
+                     CAST(? AS VARCHAR(255))))
+        AS s(name, spec, revision, managed_by)
       ON t.name = s.name
       WHEN MATCHED THEN UPDATE SET spec = s.spec, revision = s.revision,
-        updated_at = CURRENT_TIMESTAMP
-      WHEN NOT MATCHED THEN INSERT (name, spec, paused, revision, updated_at)
-        VALUES (s.name, s.spec, FALSE, s.revision, CURRENT_TIMESTAMP)
+        managed_by = s.managed_by, updated_at = CURRENT_TIMESTAMP
+      WHEN NOT MATCHED THEN INSERT (name, spec, paused, revision, managed_by, updated_at)
+        VALUES (s.name, s.spec, FALSE, s.revision, s.managed_by, CURRENT_TIMESTAMP)
       """;
 
   private final DataSource ds;
@@ -55,6 +64,7 @@ public final class JobIndex {
       ps.setString(1, spec.name());
       ps.setString(2, toJson(spec));
       ps.setLong(3, revision);
+      ps.setString(4, spec.managedBy());
       ps.executeUpdate();
     }
     deleteLabels(c, spec.name());
@@ -118,6 +128,53 @@ public final class JobIndex {
               return rs.next() ? rs.getLong(1) : -1L;
             }
           }
+        });
+  }
+
+  /** What the index has of {@code names}; a name it does not list is left out. */
+  public Map<String, Listed> listed(Collection<String> names) {
+    Map<String, Listed> found = new HashMap<>();
+    List<String> all = List.copyOf(names);
+    for (int from = 0; from < all.size(); from += LOOKUP_BATCH) {
+      List<String> some = all.subList(from, Math.min(all.size(), from + LOOKUP_BATCH));
+      Jdbc.query(
+          ds,
+          "look up " + some.size() + " jobs",
+          c -> {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT name, revision, managed_by FROM job_index WHERE name IN ("
+                        + Jdbc.placeholders(some.size())
+                        + ")")) {
+              int i = 1;
+              for (String name : some) ps.setString(i++, name);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  found.put(rs.getString(1), new Listed(rs.getLong(2), rs.getString(3)));
+                }
+              }
+            }
+            return null;
+          });
+    }
+    return found;
+  }
+
+  /** The names of the jobs {@code owner} applies, in order. */
+  public List<String> managedBy(String owner) {
+    return Jdbc.query(
+        ds,
+        "jobs managed by " + owner,
+        c -> {
+          List<String> names = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT name FROM job_index WHERE managed_by = ? ORDER BY name")) {
+            ps.setString(1, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) names.add(rs.getString(1));
+            }
+          }
+          return names;
         });
   }
 

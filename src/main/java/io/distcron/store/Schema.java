@@ -61,6 +61,9 @@ public final class Schema {
           // The job entity's sequence number the row reflects (added after the table was first
           // released: older databases get it here).
           "ALTER TABLE job_index ADD COLUMN IF NOT EXISTS revision BIGINT DEFAULT 0 NOT NULL",
+          // The owner that applies the job in bulk, for its prune (added with POST /api/v1/apply).
+          "ALTER TABLE job_index ADD COLUMN IF NOT EXISTS managed_by VARCHAR(255)",
+          "CREATE INDEX IF NOT EXISTS job_index_managed_by ON job_index (managed_by, name)",
           """
           CREATE TABLE IF NOT EXISTS job_labels (
             name VARCHAR(255) NOT NULL,

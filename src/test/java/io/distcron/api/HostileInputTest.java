@@ -172,6 +172,7 @@ class HostileInputTest {
       rows.add(put("PUT job: " + b.getKey(), "/jobs/victim", b.getValue(), 400, "body"));
       rows.add(post("preview: " + b.getKey(), "/schedule/preview", b.getValue(), 400, "body"));
       rows.add(post("POST tokens: " + b.getKey(), "/tokens", b.getValue(), 400, "body"));
+      rows.add(post("apply: " + b.getKey(), "/apply", b.getValue(), 400, "body"));
     }
     rows.add(post("POST jobs: no body", "/jobs", null, 400, "body"));
     rows.add(post("POST jobs: empty object", "/jobs", "{}", 400, "name"));
@@ -583,6 +584,36 @@ class HostileInputTest {
             "{\"name\": \"" + "t".repeat(201) + "\", \"role\": \"admin\"}",
             400,
             "name"));
+    rows.add(post("apply: no owner", "/apply", "{\"jobs\": []}", 400, "managedBy"));
+    rows.add(
+        post(
+            "apply: owner with a space",
+            "/apply",
+            "{\"jobs\": [], \"managedBy\": \"a b\"}",
+            400,
+            "managedBy"));
+    rows.add(
+        post(
+            "apply: jobs not a list",
+            "/apply",
+            "{\"jobs\": {}, \"managedBy\": \"x\"}",
+            400,
+            "jobs"));
+    rows.add(
+        post(
+            "apply: prune a number",
+            "/apply",
+            "{\"jobs\": [], \"managedBy\": \"x\", \"prune\": 1}",
+            400,
+            "prune"));
+    rows.add(
+        post(
+            "apply: a job of the wrong type",
+            "/apply",
+            "{\"jobs\": [1], \"managedBy\": \"x\"}",
+            400,
+            "jobs[0]"));
+    rows.add(raw("GET apply", "GET", "/apply", 405, null));
     rows.add(raw("DELETE preview", "DELETE", "/schedule/preview", 405, null));
     rows.add(raw("GET preview", "GET", "/schedule/preview", 405, null));
     rows.add(raw("PATCH job", "PATCH", "/jobs/victim", 405, null));

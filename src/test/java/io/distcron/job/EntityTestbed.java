@@ -223,7 +223,7 @@ final class EntityTestbed {
       CatchUpPolicy catchUp,
       RetryPolicy retry) {
     return new JobSpec(
-        name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry);
+        name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null);
   }
 
   JobEntity.JobView create(JobSpec spec) {

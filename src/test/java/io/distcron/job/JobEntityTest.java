@@ -67,6 +67,59 @@ class JobEntityTest {
     return bed.events(JobEntity.RunFired.class);
   }
 
+  private org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit
+              .CommandResultWithReply<
+          JobEntity.Command, JobEntity.Event, JobState, JobEntity.Reply>
+      send(
+          java.util.function.Function<
+                  org.apache.pekko.actor.typed.ActorRef<JobEntity.Reply>, JobEntity.Command>
+              command) {
+    return bed.job().runCommand(command::apply);
+  }
+
+  private static JobEntity.Outcome outcome(JobEntity.Reply reply) {
+    assertThat(reply).isInstanceOf(JobEntity.Applied.class);
+    return ((JobEntity.Applied) reply).outcome();
+  }
+
+  /**
+   * Bulk apply: the job decides create, update or nothing; a prune deletes only its owner's job.
+   */
+  @Test
+  void anApplyChangesOnlyWhatDiffersAndAPruneDeletesOnlyItsOwnersJob() {
+    JobSpec owned = noop().withManagedBy("git:ops");
+    var dry = send(r -> new JobEntity.Apply(owned, true, r));
+    assertThat(outcome(dry.reply())).isEqualTo(JobEntity.Outcome.CREATED);
+    assertThat(dry.events()).isEmpty();
+
+    var created = send(r -> new JobEntity.Apply(owned, false, r));
+    assertThat(outcome(created.reply())).isEqualTo(JobEntity.Outcome.CREATED);
+    assertThat(created.events()).containsExactly(new JobEntity.Defined(owned, START));
+    var same = send(r -> new JobEntity.Apply(owned, false, r));
+    assertThat(outcome(same.reply())).isEqualTo(JobEntity.Outcome.UNCHANGED);
+    assertThat(same.events()).isEmpty();
+
+    JobSpec hourly = bed.spec(HOURLY, new Action.Noop(), null, null, null).withManagedBy("git:ops");
+    var updated = send(r -> new JobEntity.Apply(hourly, false, r));
+    assertThat(outcome(updated.reply())).isEqualTo(JobEntity.Outcome.UPDATED);
+    assertThat(updated.events()).hasSize(1);
+
+    var taken = send(r -> new JobEntity.Apply(hourly.withManagedBy("git:other"), false, r));
+    assertThat(taken.reply()).isInstanceOf(JobEntity.Rejected.class);
+    assertThat(taken.events()).isEmpty();
+    var notTheirs = send(r -> new JobEntity.Prune("git:other", false, r));
+    assertThat(outcome(notTheirs.reply())).isEqualTo(JobEntity.Outcome.UNCHANGED);
+    assertThat(notTheirs.events()).isEmpty();
+
+    var dryPrune = send(r -> new JobEntity.Prune("git:ops", true, r));
+    assertThat(outcome(dryPrune.reply())).isEqualTo(JobEntity.Outcome.DELETED);
+    assertThat(dryPrune.events()).isEmpty();
+    var pruned = send(r -> new JobEntity.Prune("git:ops", false, r));
+    assertThat(outcome(pruned.reply())).isEqualTo(JobEntity.Outcome.DELETED);
+    assertThat(pruned.events()).containsExactly(new JobEntity.Deleted());
+    assertThat(bed.job().getState().exists()).isFalse();
+  }
+
   @Test
   void aCreatedJobFiresEachTickOnceInOrder() {
     JobEntity.JobView view = bed.create(noop());

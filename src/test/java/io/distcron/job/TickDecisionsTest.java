@@ -359,6 +359,7 @@ class TickDecisionsTest {
         true,
         overlap,
         null,
+        null,
         null);
   }
 
@@ -374,7 +375,8 @@ class TickDecisionsTest {
         true,
         null,
         null,
-        retry);
+        retry,
+        null);
   }
 
   private static JobSpec catchingUp(CatchUpPolicy catchUp) {
@@ -389,6 +391,7 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
         null);
   }
 

@@ -83,10 +83,22 @@ class JobIndexTest {
             true,
             OverlapPolicy.QUEUE_ONE,
             new CatchUpPolicy(CatchUpPolicy.Mode.LATEST, Duration.ofMinutes(5), 3),
-            new RetryPolicy(3, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30)));
+            new RetryPolicy(3, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30)),
+            null);
     JobSpec noop =
         new JobSpec(
-            "tick", null, null, "@hourly", "UTC", new Action.Noop(), 5, false, null, null, null);
+            "tick",
+            null,
+            null,
+            "@hourly",
+            "UTC",
+            new Action.Noop(),
+            5,
+            false,
+            null,
+            null,
+            null,
+            null);
 
     upsert(index, shell, false);
     upsert(index, noop, true);
@@ -206,7 +218,7 @@ class JobIndexTest {
 
   private static JobSpec job(String name, Map<String, String> labels) {
     return new JobSpec(
-        name, "", labels, "* * * * *", "UTC", new Action.Noop(), 60, true, null, null, null);
+        name, "", labels, "* * * * *", "UTC", new Action.Noop(), 60, true, null, null, null, null);
   }
 
   private static List<String> names(Page<JobIndex.Entry> page) {

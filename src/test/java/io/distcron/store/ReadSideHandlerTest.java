@@ -76,6 +76,7 @@ class ReadSideHandlerTest {
         true,
         null,
         null,
+        null,
         null);
   }
 

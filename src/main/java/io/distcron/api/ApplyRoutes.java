@@ -1,0 +1,165 @@
+package io.distcron.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import io.distcron.job.BulkApply;
+import io.distcron.job.JobEntity;
+import io.distcron.job.JobSpec;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code POST /api/v1/apply}: jobs as code, many at once, under one owner. Every job is checked
+ * before any is applied: one invalid job (400) or one that another owner manages (409) and nothing
+ * is applied. Applying is idempotent, so after a failure part-way (the cluster did not answer) the
+ * same request finishes the work.
+ */
+final class ApplyRoutes {
+  static final int MAX_JOBS = 10_000;
+
+  /** An owner names where the jobs come from: "git:ops-repo", "crontab:web1:/etc/crontab". */
+  private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}");
+
+  private final BulkApply bulk;
+  private final BulkApply.Index index;
+  private final Json json;
+  private final Clock clock;
+  private final long maxBodyBytes;
+
+  ApplyRoutes(BulkApply bulk, BulkApply.Index index, Json json, Clock clock, long maxBodyBytes) {
+    this.bulk = bulk;
+    this.index = index;
+    this.json = json;
+    this.clock = clock;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  Route route() {
+    return path("apply", () -> post(() -> Inputs.jsonBody(maxBodyBytes, this::apply)));
+  }
+
+  private Route apply(String body) {
+    Dtos.ApplyRequest r = json.read(body, Dtos.ApplyRequest.class);
+    String owner = owner(r.managedBy());
+    if (r.jobs() == null) {
+      throw ApiError.badRequest("jobs", "jobs is required: a list of jobs (empty with prune)");
+    }
+    if (r.jobs().size() > MAX_JOBS) {
+      throw ApiError.badRequest("jobs", "at most " + MAX_JOBS + " jobs per request");
+    }
+    boolean dryRun = Boolean.TRUE.equals(r.dryRun());
+    boolean prune = Boolean.TRUE.equals(r.prune());
+    Instant now = clock.instant();
+    List<JobSpec> specs = new ArrayList<>();
+    List<Dtos.ApplyItem> invalid = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < r.jobs().size(); i++) {
+      Dtos.JobRequest job = r.jobs().get(i);
+      String at = "jobs[" + i + "]";
+      try {
+        if (job == null) throw ApiError.badRequest(null, "a job must be a JSON object");
+        JobSpec spec = JobSpecs.toSpec(job, null, now).withManagedBy(owner);
+        if (!names.add(spec.name())) {
+          throw ApiError.badRequest("name", "job '" + spec.name() + "' is listed twice");
+        }
+        specs.add(spec);
+      } catch (ApiError e) {
+        String field = e.field() == null ? at : at + "." + e.field();
+        invalid.add(
+            new Dtos.ApplyItem(job == null ? null : job.name(), "invalid", field, e.getMessage()));
+      }
+    }
+    if (!invalid.isEmpty()) {
+      String why = invalid.size() + " of " + r.jobs().size() + " jobs are invalid";
+      return complete(refused(400, why, owner, dryRun, invalid));
+    }
+    return completeWithFuture(
+        index
+            .owners(names)
+            .thenCompose(
+                owners -> {
+                  List<Dtos.ApplyItem> taken = new ArrayList<>();
+                  for (JobSpec s : specs) {
+                    String other = owners.get(s.name());
+                    if (other != null && !other.equals(owner)) {
+                      taken.add(
+                          conflict(
+                              s.name(), "job '" + s.name() + "' is managed by '" + other + "'"));
+                    }
+                  }
+                  if (!taken.isEmpty()) {
+                    String why = taken.size() + " of " + specs.size() + " jobs have another owner";
+                    return CompletableFuture.completedFuture(
+                        refused(409, why, owner, dryRun, taken));
+                  }
+                  return bulk.apply(specs, owner, prune, dryRun)
+                      .thenApply(results -> answer(results, owner, dryRun));
+                }));
+  }
+
+  private static String owner(String managedBy) {
+    if (managedBy == null || managedBy.isBlank()) {
+      throw ApiError.badRequest("managedBy", "managedBy is required: who applies these jobs");
+    }
+    if (!OWNER.matcher(managedBy).matches()) {
+      throw ApiError.badRequest(
+          "managedBy",
+          "managedBy must be 1 to 200 letters, digits and . _ : / @ + = -, starting with a letter"
+              + " or digit");
+    }
+    return managedBy;
+  }
+
+  private HttpResponse answer(List<BulkApply.Result> results, String owner, boolean dryRun) {
+    Map<String, Integer> summary = summary();
+    List<Dtos.ApplyItem> items = new ArrayList<>();
+    boolean conflicts = false;
+    for (BulkApply.Result r : results) {
+      if (r.reply() instanceof JobEntity.Applied a) {
+        String outcome = a.outcome().name().toLowerCase(Locale.ROOT);
+        summary.merge(outcome, 1, Integer::sum);
+        items.add(new Dtos.ApplyItem(r.name(), outcome, null, null));
+      } else {
+        // Another owner took the job between the check and the apply.
+        JobEntity.Rejected rejected = (JobEntity.Rejected) r.reply();
+        items.add(conflict(r.name(), rejected.message()));
+        conflicts = true;
+      }
+    }
+    String error = conflicts ? "some jobs have another owner; the rest were applied" : null;
+    return json.response(
+        conflicts ? 409 : 200,
+        new Dtos.ApplyResult(error, conflicts ? "jobs" : null, owner, dryRun, summary, items));
+  }
+
+  private HttpResponse refused(
+      int status, String why, String owner, boolean dryRun, List<Dtos.ApplyItem> items) {
+    return json.response(
+        status,
+        new Dtos.ApplyResult(
+            why + "; nothing was applied", items.get(0).field(), owner, dryRun, summary(), items));
+  }
+
+  private static Dtos.ApplyItem conflict(String name, String message) {
+    return new Dtos.ApplyItem(name, "conflict", "managedBy", message);
+  }
+
+  private static Map<String, Integer> summary() {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (JobEntity.Outcome o : JobEntity.Outcome.values()) {
+      counts.put(o.name().toLowerCase(Locale.ROOT), 0);
+    }
+    return counts;
+  }
+}
