@@ -98,6 +98,8 @@ public final class Bench {
     String schedule = req(o, "schedule");
     String action = o.getOrDefault("action", "noop");
     int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "8"));
+    // > 0: POST /apply with this many jobs per request (one owner per request), else POST /jobs.
+    int batch = Integer.parseInt(o.getOrDefault("apply-batch", "0"));
     String actionJson =
         switch (action) {
           case "noop" -> "\"noop\":{}";
@@ -119,17 +121,31 @@ public final class Bench {
       pool.submit(
           () -> {
             int i;
-            while ((i = next.getAndIncrement()) < from + count && failures.isEmpty()) {
+            int step = Math.max(1, batch);
+            while ((i = next.getAndAdd(step)) < from + count && failures.isEmpty()) {
               String name = jobName(prefix, i);
-              String body =
-                  "{\"name\":\"" + name + "\",\"schedule\":\"" + schedule + "\"," + actionJson + "}";
-              String url = urls.get(i % urls.size()) + "/jobs";
+              String body;
+              String url;
+              int n = Math.min(step, from + count - i);
+              if (batch > 0) {
+                StringBuilder jobs = new StringBuilder();
+                for (int k = i; k < i + n; k++) {
+                  if (k > i) jobs.append(',');
+                  jobs.append("{\"name\":\"").append(jobName(prefix, k)).append("\",\"schedule\":\"")
+                      .append(schedule).append("\",").append(actionJson).append('}');
+                }
+                body = "{\"managedBy\":\"bench:" + name + "\",\"jobs\":[" + jobs + "]}";
+                url = urls.get((i / step) % urls.size()) + "/apply";
+              } else {
+                body = "{\"name\":\"" + name + "\",\"schedule\":\"" + schedule + "\"," + actionJson + "}";
+                url = urls.get(i % urls.size()) + "/jobs";
+              }
               for (int attempt = 1; ; attempt++) {
                 try {
                   HttpResponse<String> r =
                       http.send(
                           HttpRequest.newBuilder(URI.create(url))
-                              .timeout(Duration.ofSeconds(30))
+                              .timeout(Duration.ofSeconds(batch > 0 ? 300 : 30))
                               .header("Content-Type", "application/json")
                               .POST(HttpRequest.BodyPublishers.ofString(body))
                               .build(),
@@ -149,8 +165,8 @@ public final class Bench {
                 retries.incrementAndGet();
                 Thread.sleep(Math.min(2000, 50L * attempt));
               }
-              int n = done.incrementAndGet();
-              if (n % 5000 == 0) err("  registered %d/%d", n, count);
+              int total = done.addAndGet(n);
+              if (total / 5000 != (total - n) / 5000) err("  registered %d/%d", total, count);
             }
             return null;
           });

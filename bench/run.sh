@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--jobs J] [--nodes N] [--seconds D] [--warmup W] [--kill] [--kill-node I]
 #                [--db postgres|h2] [--action noop|shell] [--jfr] [--port-base P] [--clients C]
-#                [--node-env NAME=VALUE]... [--scale [--scale-jobs K]]
+#                [--node-env NAME=VALUE]... [--scale [--scale-jobs K]] [--apply-batch B]
 #
 # Prints progress on stderr, a table on stdout and, as the last line of stdout, one JSON object.
 # Everything it starts (nodes, a PostgreSQL schema) is stopped / dropped on exit. Logs, pids, JFR
@@ -28,6 +28,7 @@ SCALE=0
 SCALE_JOBS=100000
 PORT_BASE=${BENCH_PORT_BASE:-37100}
 CLIENTS=""
+APPLY_BATCH=0
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
 PG_PORT=${BENCH_PG_PORT:-5432}
 PG_DB=${BENCH_PG_DB:-test}
@@ -55,6 +56,7 @@ while [ $# -gt 0 ]; do
     --scale-jobs) SCALE=1; SCALE_JOBS=$2; shift 2 ;;
     --port-base) PORT_BASE=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
+    --apply-batch) APPLY_BATCH=$2; shift 2 ;;
     --node-env) NODE_ENV+=("$2"); shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
@@ -305,14 +307,14 @@ if [ "$SCALE" = 1 ]; then
   HOURLY=$(( SCALE_JOBS - PER_SECOND ))
   TOTAL_JOBS=$SCALE_JOBS
   log "scale mode: registering $HOURLY hourly + $PER_SECOND per-second $ACTION jobs"
-  REG1=$(helper register --urls "$API_URLS" --prefix bench-h- --count "$HOURLY" --schedule "@hourly" --action "$ACTION" --concurrency "$CLIENTS")
-  REG2=$(helper register --urls "$API_URLS" --prefix bench-s- --count "$PER_SECOND" --schedule "* * * * * ?" --action "$ACTION" --concurrency "$CLIENTS")
+  REG1=$(helper register --urls "$API_URLS" --prefix bench-h- --count "$HOURLY" --schedule "@hourly" --action "$ACTION" --concurrency "$CLIENTS" --apply-batch "$APPLY_BATCH")
+  REG2=$(helper register --urls "$API_URLS" --prefix bench-s- --count "$PER_SECOND" --schedule "* * * * * ?" --action "$ACTION" --concurrency "$CLIENTS" --apply-batch "$APPLY_BATCH")
   REG_SECONDS=$(awk -v a="$REG1" -v b="$REG2" 'BEGIN { printf "%.3f", a + b }')
 else
   PER_SECOND=$JOBS
   TOTAL_JOBS=$JOBS
   log "registering $JOBS per-second $ACTION jobs with $CLIENTS concurrent clients"
-  REG_SECONDS=$(helper register --urls "$API_URLS" --prefix bench-s- --count "$JOBS" --schedule "* * * * * ?" --action "$ACTION" --concurrency "$CLIENTS")
+  REG_SECONDS=$(helper register --urls "$API_URLS" --prefix bench-s- --count "$JOBS" --schedule "* * * * * ?" --action "$ACTION" --concurrency "$CLIENTS" --apply-batch "$APPLY_BATCH")
 fi
 
 db_pids_refresh

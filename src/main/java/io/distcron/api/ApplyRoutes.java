@@ -6,6 +6,7 @@ import io.distcron.job.BulkApply;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,6 +29,12 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class ApplyRoutes {
   static final int MAX_JOBS = 10_000;
 
+  /**
+   * The server answers 503 after 20 s by default; ten thousand new jobs on a busy cluster take
+   * longer than that (each starts an entity), and the client is waiting for exactly this answer.
+   */
+  private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
   /** An owner names where the jobs come from: "git:ops-repo", "crontab:web1:/etc/crontab". */
   private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}");
 
@@ -46,7 +53,12 @@ final class ApplyRoutes {
   }
 
   Route route() {
-    return path("apply", () -> post(() -> Inputs.jsonBody(maxBodyBytes, this::apply)));
+    return path(
+        "apply",
+        () ->
+            post(
+                () ->
+                    withRequestTimeout(TIMEOUT, () -> Inputs.jsonBody(maxBodyBytes, this::apply))));
   }
 
   private Route apply(String body) {
