@@ -93,7 +93,11 @@ final class Api {
   }
 
   JsonNode post(String path, JsonNode body) {
-    return json(send(withBody(request(path), "POST", body), REQUEST_TIMEOUT));
+    return post(path, body, REQUEST_TIMEOUT);
+  }
+
+  JsonNode post(String path, JsonNode body, Duration timeout) {
+    return json(send(withBody(request(path), "POST", body), timeout));
   }
 
   JsonNode put(String path, JsonNode body) {
@@ -193,13 +197,30 @@ final class Api {
         return CliException.api(
             oneLine(error.get("error").asText())
                 + (field == null ? "" : " (field: " + field + ")")
-                + hint);
+                + hint
+                + itemErrors(error));
       }
     } catch (JsonProcessingException e) {
       // not the API's shape: described by status below
     }
     String text = body == null || body.isBlank() ? "" : ": " + firstLine(body);
     return CliException.api("HTTP " + status + text);
+  }
+
+  /** A bulk apply's refusal lists each job it refused: one line each. */
+  private static String itemErrors(JsonNode error) {
+    StringBuilder lines = new StringBuilder();
+    for (JsonNode item : error.path("jobs")) {
+      if (item.hasNonNull("error")) {
+        lines
+            .append(System.lineSeparator())
+            .append("  ")
+            .append(item.path("field").asText(""))
+            .append(": ")
+            .append(oneLine(item.get("error").asText()));
+      }
+    }
+    return lines.toString();
   }
 
   private CliException transport(IOException e) {

@@ -21,7 +21,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     version = "distcron 0.1.0",
     description = "A distributed crontab. Without a command, starts a node.",
-    subcommands = {ServerCommand.class, JobCommand.class, RunCommand.class, NodesCommand.class})
+    subcommands = {
+      ServerCommand.class,
+      JobCommand.class,
+      ApplyCommand.class,
+      RunCommand.class,
+      NodesCommand.class
+    })
 public final class Cli implements Callable<Integer> {
   static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -67,7 +73,7 @@ public final class Cli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Missing command: server, job, run or nodes");
+        spec.commandLine(), "Missing command: server, job, apply, run or nodes");
   }
 
   Api api() {

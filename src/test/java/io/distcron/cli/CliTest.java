@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,6 +190,75 @@ class CliTest {
     assertThat(ops.out()).contains("flags-job").doesNotContain("unlabelled");
     JsonNode limited = cli("job", "ls", "--limit", "1", "--json").ok().json();
     assertThat(limited.get("items")).hasSize(1);
+  }
+
+  @Test
+  void applyADirectoryOfJobFilesAgainAndWithPrune(@TempDir Path dir) throws IOException {
+    Path jobs = Files.createDirectory(dir.resolve("jobs"));
+    Files.writeString(
+        jobs.resolve("a.yaml"),
+        """
+        name: gitops-a
+        schedule: "@daily"
+        shell:
+          command: echo a
+        ---
+        name: gitops-b
+        schedule: "0 * * * *"
+        noop: {}
+        """);
+    Files.writeString(
+        jobs.resolve("c.json"),
+        "[{\"name\": \"gitops-c\", \"schedule\": \"@hourly\", \"noop\": {}}]");
+    Files.writeString(jobs.resolve("README.md"), "not a job");
+
+    Result first = cli("apply", "-f", jobs.toString()).ok();
+    assertThat(first.lines())
+        .containsExactly(
+            "created gitops-a",
+            "created gitops-b",
+            "created gitops-c",
+            "3 created, 0 updated, 0 unchanged, 0 deleted");
+    assertThat(cli("job", "show", "gitops-a", "--json").ok().json().get("managedBy").asText())
+        .isEqualTo("file:jobs");
+    assertThat(cli("apply", "-f", jobs.toString()).ok().lines())
+        .containsExactly("0 created, 0 updated, 3 unchanged, 0 deleted");
+
+    Files.delete(jobs.resolve("c.json"));
+    assertThat(cli("apply", "-f", jobs.toString(), "--prune", "--dry-run").ok().lines())
+        .containsExactly(
+            "would be deleted gitops-c",
+            "0 created, 0 updated, 2 unchanged, 1 deleted (dry run: nothing changed)");
+    cli("job", "show", "gitops-c").ok();
+    assertThat(cli("apply", "-f", jobs.toString(), "--prune").ok().lines())
+        .containsExactly("deleted gitops-c", "0 created, 0 updated, 2 unchanged, 1 deleted");
+    assertThat(cli("job", "show", "gitops-c").code()).isEqualTo(1);
+
+    // One invalid job: exit 1, each refused job on a line of its own, nothing applied.
+    Files.writeString(
+        jobs.resolve("d.yaml"), "name: gitops-d\nschedule: \"61 * * * *\"\nnoop: {}\n");
+    Files.writeString(jobs.resolve("e.yaml"), "name: gitops-e\nschedule: \"@daily\"\nnoop: {}\n");
+    Result bad = cli("apply", "-f", jobs.toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.out()).isEmpty();
+    assertThat(bad.err())
+        .startsWith("distcron: 1 of 4 jobs are invalid")
+        .contains("  jobs[2].schedule: ");
+    assertThat(cli("job", "show", "gitops-e").code()).isEqualTo(1);
+    Result stdin = cli("apply", "-f", "-");
+    assertThat(stdin.code()).isEqualTo(2);
+    assertThat(stdin.err()).startsWith("give --owner when reading standard input");
+  }
+
+  /** The GitOps example in ops/ is valid as it stands: a dry run would create each of its jobs. */
+  @Test
+  void theGitOpsExampleApplies() {
+    Result dry =
+        cli("apply", "-f", "ops/gitops/jobs", "--owner", "git:ops-jobs", "--dry-run", "--json")
+            .ok();
+    List<String> outcomes = new ArrayList<>();
+    dry.json().get("jobs").forEach(j -> outcomes.add(j.get("outcome").asText()));
+    assertThat(outcomes).hasSize(4).containsOnly("created");
   }
 
   @Test
