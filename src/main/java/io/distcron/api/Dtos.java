@@ -1,6 +1,7 @@
 package io.distcron.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.distcron.run.RunRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,15 @@ public final class Dtos {
       Boolean enabled,
       String overlap,
       CatchUpDto catchUp,
-      RetryDto retry) {}
+      RetryDto retry,
+      // What a job's GET shows but a write does not take: accepted and ignored, so that a job as
+      // listed can be sent back as it is (jobs as code: export, then apply).
+      JsonNode scheduleDescription,
+      JsonNode status,
+      JsonNode nextFireTimes,
+      JsonNode lastScheduled,
+      JsonNode lastRun,
+      JsonNode managedBy) {}
 
   public record ShellDto(String command, Map<String, String> env, String workingDir) {}
 

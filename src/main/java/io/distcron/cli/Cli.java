@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       ServerCommand.class,
       JobCommand.class,
       ApplyCommand.class,
+      ExportCommand.class,
       RunCommand.class,
       NodesCommand.class
     })
@@ -73,7 +74,7 @@ public final class Cli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Missing command: server, job, apply, run or nodes");
+        spec.commandLine(), "Missing command: server, job, apply, export, run or nodes");
   }
 
   Api api() {

@@ -21,12 +21,36 @@ import picocli.CommandLine.Parameters;
     })
 final class JobCommand extends GroupCommand {
   /**
-   * Fields the API shows but does not take back: dropped before a job is sent again. A list of what
-   * to drop rather than what to keep, so that a field added to the API later fails an edit loudly
-   * ("unknown field") instead of being silently reset to its default.
+   * Fields a job's GET shows beyond its definition. The API takes them back and ignores them, so a
+   * job as shown can be sent again as it is; they are only noise in a file.
    */
-  private static final List<String> READ_ONLY =
-      List.of("scheduleDescription", "status", "nextFireTimes", "lastScheduled", "lastRun");
+  static final List<String> READ_ONLY =
+      List.of(
+          "scheduleDescription",
+          "status",
+          "nextFireTimes",
+          "lastScheduled",
+          "lastRun",
+          "managedBy");
+
+  /**
+   * Jobs by name, with {@code label} only those with it, at most {@code limit} (null: all). The API
+   * pages by name; this follows it, so that "ls" means all jobs, as people expect.
+   */
+  static ArrayNode all(Api api, String label, Integer limit) {
+    ArrayNode items = Api.JSON.createArrayNode();
+    String after = null;
+    do {
+      int want = limit == null ? 500 : Math.min(500, limit - items.size());
+      StringBuilder q = new StringBuilder("/jobs?limit=").append(want);
+      if (label != null) q.append("&label=").append(Api.query(label));
+      if (after != null) q.append("&after=").append(Api.query(after));
+      JsonNode page = api.get(q.toString());
+      items.addAll((ArrayNode) page.path("items"));
+      after = Text.str(page, "next");
+    } while (after != null && (limit == null || items.size() < limit));
+    return items;
+  }
 
   static String path(String name) {
     return "/jobs/" + Api.segment(name);
@@ -72,7 +96,6 @@ final class JobCommand extends GroupCommand {
         spec = JobFile.read(flags.file, System.in);
       } else {
         spec = (ObjectNode) api.get(path(name));
-        READ_ONLY.forEach(spec::remove);
       }
       if (!spec.hasNonNull("name")) spec.put("name", name);
       JsonNode replaced = api.put(path(name), flags.applyTo(spec));
@@ -94,18 +117,7 @@ final class JobCommand extends GroupCommand {
     @Override
     void run(Api api, Printer out) {
       if (limit != null && limit < 1) throw usage("--limit must be at least 1");
-      // The API pages by name; follow it so that "ls" means all jobs, as people expect.
-      ArrayNode items = Api.JSON.createArrayNode();
-      String after = null;
-      do {
-        int want = limit == null ? 500 : Math.min(500, limit - items.size());
-        StringBuilder q = new StringBuilder("/jobs?limit=").append(want);
-        if (label != null) q.append("&label=").append(Api.query(label));
-        if (after != null) q.append("&after=").append(Api.query(after));
-        JsonNode page = api.get(q.toString());
-        items.addAll((ArrayNode) page.path("items"));
-        after = Text.str(page, "next");
-      } while (after != null && (limit == null || items.size() < limit));
+      ArrayNode items = all(api, label, limit);
       if (out.json()) {
         ObjectNode all = Api.JSON.createObjectNode();
         all.set("items", items);

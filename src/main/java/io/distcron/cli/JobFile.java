@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * the API takes. The server validates the content; this only reads it.
  */
 final class JobFile {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Pattern JOB_FILE =
       Pattern.compile(".*\\.(ya?ml|json)", Pattern.CASE_INSENSITIVE);
 

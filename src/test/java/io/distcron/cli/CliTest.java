@@ -250,6 +250,66 @@ class CliTest {
     assertThat(stdin.err()).startsWith("give --owner when reading standard input");
   }
 
+  /** What export writes, apply takes back unchanged: every field, YAML and JSON, and ls --json. */
+  @Test
+  void exportThenApplyChangesNothing(@TempDir Path dir) throws IOException {
+    Path jobs = dir.resolve("full.yaml");
+    Files.writeString(
+        jobs,
+        """
+        name: full-shell
+        description: every field
+        labels: {set: full, team: ops}
+        schedule: "*/10 * * * *"
+        timezone: Europe/Paris
+        shell:
+          command: ./run.sh --all
+          env: {MODE: full, LEVEL: "3"}
+          workingDir: /tmp
+        timeoutSeconds: 120
+        enabled: false
+        overlap: QUEUE_ONE
+        catchUp: {policy: LATEST, window: PT6H, maxRuns: 7}
+        retry: {maxAttempts: 4, backoff: PT5S, multiplier: 1.5, maxBackoff: PT1M}
+        ---
+        name: full-http
+        labels: {set: full}
+        schedule: "0 7 * * MON-FRI"
+        http:
+          method: POST
+          url: http://127.0.0.1:9/hook
+          headers: {X-A: b}
+          body: "{}"
+          timeoutSeconds: 5
+          expectStatus: [200, 204]
+        ---
+        name: full-noop
+        labels: {set: full}
+        schedule: "@every 30s"
+        noop: {}
+        """);
+    assertThat(cli("apply", "-f", jobs.toString(), "--owner", "git:full").ok().out())
+        .contains("3 created");
+
+    Path yaml = dir.resolve("exported.yaml");
+    Files.writeString(yaml, cli("export", "--label", "set=full").ok().out());
+    Path json = dir.resolve("exported.json");
+    Files.writeString(json, cli("export", "--label", "set=full", "-o", "json").ok().out());
+    Path listed = dir.resolve("listed.json");
+    Files.writeString(
+        listed,
+        cli("job", "ls", "--label", "set=full", "--json").ok().json().get("items").toString());
+    for (Path back : List.of(yaml, json, listed)) {
+      assertThat(cli("apply", "-f", back.toString(), "--owner", "git:full").ok().lines())
+          .as(back.getFileName().toString())
+          .containsExactly("0 created, 0 updated, 3 unchanged, 0 deleted");
+    }
+    assertThat(Files.readString(yaml)).doesNotContain("status", "nextFireTimes", "managedBy");
+    Result xml = cli("export", "-o", "xml");
+    assertThat(xml.code()).isEqualTo(2);
+    assertThat(xml.err()).startsWith("-o must be yaml or json");
+  }
+
   /** The GitOps example in ops/ is valid as it stands: a dry run would create each of its jobs. */
   @Test
   void theGitOpsExampleApplies() {
