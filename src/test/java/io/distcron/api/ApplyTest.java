@@ -63,16 +63,15 @@ class ApplyTest {
 
   @Test
   void createsUpdatesLeavesAloneAndPrunesTheOwnersJobs() {
-    ApiClient.Response first =
-        api.post(
-            "/apply",
-            apply(
-                "git:ops",
-                false,
-                false,
-                job("ga", "@daily"),
-                job("gb", "@hourly"),
-                job("gc", "@daily")));
+    String three =
+        apply(
+            "git:ops",
+            false,
+            false,
+            job("ga", "@daily"),
+            job("gb", "@hourly"),
+            job("gc", "@daily"));
+    ApiClient.Response first = api.post("/apply", three);
     assertThat(first.status()).as(first.body()).isEqualTo(200);
     assertThat(outcomes(first.json()))
         .containsExactlyEntriesOf(
@@ -82,16 +81,7 @@ class ApplyTest {
     assertThat(listed("team=ops")).contains("ga", "gb", "gc");
     assertThat(api.get("/jobs/ga").json().get("managedBy").asText()).isEqualTo("git:ops");
 
-    ApiClient.Response again =
-        api.post(
-            "/apply",
-            apply(
-                "git:ops",
-                false,
-                false,
-                job("ga", "@daily"),
-                job("gb", "@hourly"),
-                job("gc", "@daily")));
+    ApiClient.Response again = api.post("/apply", three);
     assertThat(outcomes(again.json()))
         .containsOnlyKeys("ga", "gb", "gc")
         .containsValues("unchanged");
