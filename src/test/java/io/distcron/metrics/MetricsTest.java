@@ -2,6 +2,9 @@ package io.distcron.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.distcron.Await;
 import io.distcron.Node;
 import io.distcron.TestNodes;
@@ -10,7 +13,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.regex.Matcher;
@@ -134,5 +141,39 @@ class MetricsTest {
             "distcron_job_recoveries_total");
     assertThat(labelled(s, "jvm_memory_used_bytes", Map.of("area", "heap")).orElse(0))
         .isGreaterThan(0);
+    alertRulesUseOnlyWhatTheScrapeHas(s);
+  }
+
+  /**
+   * ops/prometheus/rules.yml, checked without promtool: each rule is complete, and every distcron
+   * series its expressions name is in a real node's scrape.
+   */
+  private static void alertRulesUseOnlyWhatTheScrapeHas(String scrape) throws Exception {
+    JsonNode rules =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(Files.readString(Path.of("ops/prometheus/rules.yml")));
+    List<String> alerts = new ArrayList<>();
+    for (JsonNode group : rules.get("groups")) {
+      for (JsonNode rule : group.get("rules")) {
+        String alert = rule.path("alert").asText();
+        alerts.add(alert);
+        assertThat(rule.path("labels").path("severity").asText())
+            .as(alert)
+            .isIn("warning", "critical");
+        assertThat(rule.path("annotations").path("summary").asText()).as(alert).isNotBlank();
+        Matcher series = Pattern.compile("distcron_[a-z_]+").matcher(rule.path("expr").asText());
+        while (series.find()) {
+          assertThat(scrape).as(alert + " uses " + series.group()).contains(series.group());
+        }
+      }
+    }
+    assertThat(alerts)
+        .contains(
+            "DistcronNodeDown",
+            "DistcronNoNodeUp",
+            "DistcronTicksMissed",
+            "DistcronFireLatenessHigh",
+            "DistcronRunsLost",
+            "DistcronJournalWritesSlow");
   }
 }
