@@ -32,7 +32,7 @@ final class ExportCommand extends ApiCommand {
     for (JsonNode job : JobCommand.all(api, label, null)) {
       ObjectNode definition = ((ObjectNode) job).deepCopy();
       JobCommand.READ_ONLY.forEach(definition::remove);
-      jobs.add(definition);
+      jobs.add(withoutNulls(definition));
     }
     if (format.equals("json")) {
       out.json(jobs);
@@ -44,5 +44,14 @@ final class ExportCommand extends ApiCommand {
       throw new IllegalStateException(e);
     }
     out.writer().flush();
+  }
+
+  /** A field left out reads as null: the files say only what is set. */
+  private static JsonNode withoutNulls(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      object.properties().removeIf(field -> field.getValue().isNull());
+      object.forEach(ExportCommand::withoutNulls);
+    }
+    return node;
   }
 }

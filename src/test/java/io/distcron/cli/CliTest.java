@@ -304,7 +304,8 @@ class CliTest {
           .as(back.getFileName().toString())
           .containsExactly("0 created, 0 updated, 3 unchanged, 0 deleted");
     }
-    assertThat(Files.readString(yaml)).doesNotContain("status", "nextFireTimes", "managedBy");
+    assertThat(Files.readString(yaml))
+        .doesNotContain("status", "nextFireTimes", "managedBy", "null");
     Result xml = cli("export", "-o", "xml");
     assertThat(xml.code()).isEqualTo(2);
     assertThat(xml.err()).startsWith("-o must be yaml or json");
