@@ -78,10 +78,9 @@ final class JobFile {
   }
 
   private static List<ObjectNode> jobs(String file, String text) {
-    boolean json = file.toLowerCase(Locale.ROOT).endsWith(".json");
     List<ObjectNode> jobs = new ArrayList<>();
     try (MappingIterator<JsonNode> docs =
-        (json ? Api.JSON : YAML).readerFor(JsonNode.class).readValues(text)) {
+        (isJson(file) ? Api.JSON : YAML).readerFor(JsonNode.class).readValues(text)) {
       while (docs.hasNextValue()) {
         JsonNode doc = docs.nextValue();
         if (doc == null || doc.isNull() || doc.isMissingNode()) continue;
@@ -100,9 +99,15 @@ final class JobFile {
     return jobs;
   }
 
+  /**
+   * .json gets the JSON parser for its clearer messages; YAML reads JSON too: it takes the rest.
+   */
+  private static boolean isJson(String file) {
+    return file.toLowerCase(Locale.ROOT).endsWith(".json");
+  }
+
   static ObjectNode parse(String file, String text) {
-    // .json gets the JSON parser for its clearer messages; YAML reads JSON too: it takes the rest.
-    boolean json = file.toLowerCase(Locale.ROOT).endsWith(".json");
+    boolean json = isJson(file);
     JsonNode node;
     try {
       node = (json ? Api.JSON : YAML).readTree(text);

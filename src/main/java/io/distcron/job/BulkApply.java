@@ -100,7 +100,8 @@ public final class BulkApply {
                     revisions -> {
                       changes
                           .entrySet()
-                          .removeIf(c -> reached(c.getValue(), revisions.get(c.getKey())));
+                          .removeIf(
+                              c -> reached(c.getValue(), revisions.getOrDefault(c.getKey(), -1L)));
                       return changes.isEmpty();
                     }),
         JobsClient.deadline());
@@ -110,9 +111,10 @@ public final class BulkApply {
     return a.outcome() != JobEntity.Outcome.UNCHANGED;
   }
 
-  /** As {@link JobsClient} waits for a single change: {@code listed} null when not listed. */
-  private static boolean reached(JobEntity.Applied a, Long listed) {
-    if (a.outcome() == JobEntity.Outcome.DELETED) return listed == null || listed > a.revision();
-    return listed != null && listed >= a.revision();
+  /** As {@link JobsClient} waits for a single change: {@code listed} -1 when not listed. */
+  private static boolean reached(JobEntity.Applied a, long listed) {
+    return a.outcome() == JobEntity.Outcome.DELETED
+        ? JobsClient.showsDeleted(listed, a.revision())
+        : JobsClient.showsDefined(listed, a.revision());
   }
 }

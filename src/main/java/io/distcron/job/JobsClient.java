@@ -98,13 +98,23 @@ public final class JobsClient {
         .thenCompose(
             reply -> {
               if (reply instanceof JobEntity.JobView v) {
-                return indexed(name, rev -> rev >= v.revision()).thenApply(x -> reply);
+                return indexed(name, rev -> showsDefined(rev, v.revision())).thenApply(x -> reply);
               }
               if (reply instanceof JobEntity.Removed r) {
-                return indexed(name, rev -> rev < 0 || rev > r.revision()).thenApply(x -> reply);
+                return indexed(name, rev -> showsDeleted(rev, r.revision())).thenApply(x -> reply);
               }
               return CompletableFuture.completedFuture(reply);
             });
+  }
+
+  /** Whether the index, listing a job at {@code listed} (-1: not at all), shows it defined. */
+  static boolean showsDefined(long listed, long revision) {
+    return listed >= revision;
+  }
+
+  /** Whether it shows the job deleted at {@code revision}: gone, or defined again since. */
+  static boolean showsDeleted(long listed, long revision) {
+    return listed < 0 || listed > revision;
   }
 
   static long deadline() {

@@ -117,18 +117,8 @@ public final class JobIndex {
    * change is visible in listings once this reaches the revision its reply carried.
    */
   public long revision(String name) {
-    return Jdbc.query(
-        ds,
-        "revision of job " + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT revision FROM job_index WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? rs.getLong(1) : -1L;
-            }
-          }
-        });
+    Listed listed = listed(List.of(name)).get(name);
+    return listed == null ? -1L : listed.revision();
   }
 
   /** What the index has of {@code names}; a name it does not list is left out. */
