@@ -84,7 +84,7 @@ const STATUS_CLASS = {
   SUCCEEDED: 'ok', ACTIVE: 'ok', UP: 'ok',
   FAILED: 'bad', TIMED_OUT: 'warn', KILLED: 'killed', LOST: 'lost',
   RUNNING: 'running', PENDING: 'pending', SKIPPED: 'muted',
-  PAUSED: 'paused', DISABLED: 'muted', JOINING: 'pending', WEAKLY_UP: 'pending',
+  PAUSED: 'paused', DISABLED: 'muted', ENDED: 'muted', JOINING: 'pending', WEAKLY_UP: 'pending',
   LEAVING: 'warn', EXITING: 'warn', DOWN: 'bad', REMOVED: 'muted',
 };
 

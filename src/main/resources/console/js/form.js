@@ -66,6 +66,9 @@ export async function formPage(main, ctx, editName) {
     timeoutSeconds: input('timeoutSeconds', {type: 'number', min: '1', value: v.timeoutSeconds}),
     enabled: h('input', {id: idOf('enabled'), name: 'enabled', type: 'checkbox', checked: v.enabled !== false}),
     overlap: select('overlap', OVERLAP, v.overlap || 'SKIP'),
+    jitter: input('jitter', {value: v.jitter, placeholder: 'PT5M or 5m'}),
+    startAt: input('startAt', {value: v.startAt, placeholder: '2027-01-01T00:00:00Z', class: 'mono'}),
+    endAt: input('endAt', {value: v.endAt, placeholder: '2027-12-31T23:59:59Z', class: 'mono'}),
     catchUpPolicy: select('catchUp.policy', CATCH_UP, (v.catchUp && v.catchUp.policy) || 'ALL'),
     catchUpWindow: input('catchUp.window', {value: v.catchUp && v.catchUp.window, placeholder: 'PT1H or 1h'}),
     catchUpMaxRuns: input('catchUp.maxRuns', {type: 'number', min: '1', value: v.catchUp && v.catchUp.maxRuns}),
@@ -140,7 +143,8 @@ export async function formPage(main, ctx, editName) {
           h('div', {class: 'grid-schedule'},
               h('div', null,
                   field('schedule', 'Schedule', f.schedule,
-                      'Cron (5 fields, or 6–7 with seconds), @hourly, @daily, @every 30s …'),
+                      'Cron (5 fields, or 6–7 with seconds), @hourly, @daily, @every 30s …;'
+                      + ' H for a slot hashed from the name (H H(1-5) * * *).'),
                   field('timezone', 'Time zone', f.timezone, `IANA zone the schedule is read in. Yours: ${browserZone}.`),
                   zones),
               h('div', null, h('div', {class: 'label-like'}, 'Next fire times'), preview))),
@@ -159,6 +163,11 @@ export async function formPage(main, ctx, editName) {
                   h('label', {for: idOf('enabled'), class: 'check'}, f.enabled, ' Enabled'),
                   h('div', {class: 'hint'}, 'A disabled job keeps its definition and never ticks.'),
                   h('div', {class: 'field-error', id: errIdOf('enabled'), role: 'alert'}))),
+          h('h3', null, 'Timing', h('span', {class: 'muted small'}, ' — spread runs, bound the schedule')),
+          h('div', {class: 'grid3'},
+              field('jitter', 'Jitter', f.jitter, 'Each run starts up to this long after its tick.'),
+              field('startAt', 'Start at', f.startAt, 'No ticks before this instant.'),
+              field('endAt', 'End at', f.endAt, 'No ticks after this instant.')),
           h('h3', null, 'Catch-up', h('span', {class: 'muted small'}, ' — ticks missed while no node ran the job')),
           h('div', {class: 'grid3'},
               field('catchUp.policy', 'Policy', f.catchUpPolicy),
@@ -192,7 +201,8 @@ export async function formPage(main, ctx, editName) {
       return;
     }
     try {
-      const p = await post('/schedule/preview', {schedule, timezone: zone, count: 5}, {signal: ctx.signal});
+      const name = f.name.value.trim() || null;
+      const p = await post('/schedule/preview', {schedule, timezone: zone, count: 5, name}, {signal: ctx.signal});
       if (seq !== previewSeq) return;
       setError('schedule', null);
       setError('timezone', null);
@@ -215,6 +225,7 @@ export async function formPage(main, ctx, editName) {
   const previewSoon = debounce(updatePreview, 300);
   f.schedule.addEventListener('input', previewSoon);
   f.timezone.addEventListener('input', previewSoon);
+  f.name.addEventListener('input', previewSoon);
   f.timezone.addEventListener('change', previewSoon);
   updatePreview();
 
@@ -271,6 +282,9 @@ export async function formPage(main, ctx, editName) {
       timeoutSeconds: int(f.timeoutSeconds, 'timeoutSeconds'),
       enabled: f.enabled.checked,
       overlap: f.overlap.value,
+      jitter: isoDuration(f.jitter.value),
+      startAt: f.startAt.value.trim() || null,
+      endAt: f.endAt.value.trim() || null,
       catchUp: {
         policy: f.catchUpPolicy.value,
         window: isoDuration(f.catchUpWindow.value),

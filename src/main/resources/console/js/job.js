@@ -83,6 +83,10 @@ export async function jobPage(main, ctx, name) {
             fact('Next fires', nextFires(job)),
             fact('Timeout', duration(job.timeoutSeconds * 1000)),
             fact('Overlap', job.overlap),
+            job.jitter ? fact('Jitter', `up to ${job.jitter} after each tick`) : null,
+            job.startAt || job.endAt
+              ? fact('Runs', [job.startAt ? ['from ', time(job.startAt)] : null,
+                  job.endAt ? [job.startAt ? ' until ' : 'until ', time(job.endAt)] : null]) : null,
             fact('Catch-up', job.catchUp
               ? `${job.catchUp.policy}, window ${job.catchUp.window}, at most ${job.catchUp.maxRuns} runs` : '—'),
             fact('Retry', retryText(job.retry)),
@@ -227,6 +231,7 @@ function nextFires(job) {
   const times = job.nextFireTimes || [];
   if (!job.enabled) return h('span', {class: 'muted'}, 'disabled: never ticks');
   if (job.status === 'PAUSED') return h('span', {class: 'muted'}, 'paused');
+  if (job.status === 'ENDED') return h('span', {class: 'muted'}, `ended: no ticks after ${job.endAt}`);
   if (!times.length) return h('span', {class: 'muted'}, 'never again');
   return h('ol', {class: 'fires'}, times.map(t => h('li', null, time(t, {rel: true}))));
 }

@@ -106,6 +106,7 @@ export async function jobsPage(main, ctx) {
             h('div', {class: 'name-line'},
                 h('a', {href: route('jobs', job.name), class: 'job-link'}, job.name),
                 paused ? badge('PAUSED') : null,
+                job.status === 'ENDED' ? badge('ENDED', 'past its endAt: no more ticks') : null,
                 job.enabled ? null : badge('DISABLED', 'a disabled job never ticks')),
             job.description ? h('div', {class: 'muted small clamp desc', title: job.description}, job.description) : null),
         h('td', null,

@@ -64,6 +64,7 @@ export async function runPage(main, ctx, id) {
         fact('Reason', run.reason || '—'),
         fact('Attempt', String(run.attempt)),
         fact('Scheduled', time(run.scheduledAt)),
+        run.jitter ? fact('Jitter', `${run.jitter} after the tick, on purpose`) : null,
         fact('Fired', time(run.firedAt)),
         fact('Started', time(run.startedAt)),
         fact('Finished', time(run.finishedAt)),

@@ -27,6 +27,9 @@ public final class Dtos {
       String overlap,
       CatchUpDto catchUp,
       RetryDto retry,
+      String jitter,
+      String startAt,
+      String endAt,
       // What a job's GET shows but a write does not take: accepted and ignored, so that a job as
       // listed can be sent back as it is (jobs as code: export, then apply).
       JsonNode scheduleDescription,
@@ -70,6 +73,9 @@ public final class Dtos {
       String overlap,
       CatchUpDto catchUp,
       RetryDto retry,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String jitter,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Instant startAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Instant endAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) String managedBy,
       String status,
       List<Instant> nextFireTimes,
@@ -87,6 +93,7 @@ public final class Dtos {
       String node,
       int attempt,
       String reason,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String jitter,
       String status,
       Integer exitCode,
       String message,
@@ -108,6 +115,7 @@ public final class Dtos {
           r.node(),
           r.attempt(),
           r.reason() == null ? null : r.reason().name(),
+          r.jitter() == null ? null : r.jitter().toString(),
           r.status().name(),
           r.exitCode(),
           r.message(),
@@ -119,7 +127,8 @@ public final class Dtos {
 
   public record Items<T>(List<T> items) {}
 
-  public record PreviewRequest(String schedule, String timezone, Integer count) {}
+  /** {@code name}: the job's, for the {@code H} of a schedule to hash. */
+  public record PreviewRequest(String schedule, String timezone, Integer count, String name) {}
 
   public record Preview(List<Instant> next, String description) {}
 

@@ -123,12 +123,9 @@ final class JobRoutes {
     return JobSpecs.toDto(
         view.spec(),
         view,
-        describe(view.spec()),
-        lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null));
-  }
-
-  private static String describe(JobSpec s) {
-    return CronSchedule.parse(s.schedule(), s.timezone()).describe();
+        view.spec().ticks().describe(),
+        lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null),
+        clock.instant());
   }
 
   private Route list() {
@@ -170,7 +167,7 @@ final class JobRoutes {
 
   private List<java.time.Instant> nextFires(JobIndex.Entry e) {
     if (e.paused() || !e.spec().enabled()) return List.of();
-    return CronSchedule.parse(e.spec().schedule(), e.spec().timezone()).next(clock.instant(), 5);
+    return e.spec().ticks().next(clock.instant(), 5);
   }
 
   private static String[] labelFilter(String label) {
@@ -231,7 +228,9 @@ final class JobRoutes {
       throw ApiError.badRequest("count", "count must be from 1 to " + MAX_PREVIEW);
     }
     Instant now = clock.instant();
-    CronSchedule schedule = JobSpecs.schedule(r.schedule(), JobSpecs.zone(r.timezone()), now);
+    if (r.name() != null) JobSpecs.checkName(r.name());
+    CronSchedule schedule =
+        JobSpecs.schedule(r.schedule(), JobSpecs.zone(r.timezone()), r.name(), now);
     return complete(
         json.response(200, new Dtos.Preview(schedule.next(now, count), schedule.describe())));
   }

@@ -58,6 +58,11 @@ final class JobSpecs {
   private static final int MAX_CATCHUP_RUNS = 1000;
   private static final int MAX_ATTEMPTS = 100;
   private static final Duration MAX_DURATION = Duration.ofDays(366);
+  private static final Duration MAX_JITTER = Duration.ofDays(1);
+
+  /** How many of a schedule's next ticks a jitter must fit between. */
+  private static final int JITTER_GAPS = 100;
+
   private static final List<String> METHODS =
       List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
@@ -78,7 +83,12 @@ final class JobSpecs {
     Inputs.text(r.description(), "description", MAX_DESCRIPTION);
     checkLabels(r.labels());
     String zone = zone(r.timezone());
-    schedule(r.schedule(), zone, now);
+    CronSchedule schedule = schedule(r.schedule(), zone, name, now);
+    Instant startAt = instant(r.startAt(), "startAt");
+    Instant endAt = instant(r.endAt(), "endAt");
+    if (startAt != null && endAt != null && !endAt.isAfter(startAt)) {
+      throw ApiError.badRequest("endAt", "endAt must be after startAt");
+    }
     int timeout = r.timeoutSeconds() == null ? JobSpec.DEFAULT_TIMEOUT_SECONDS : r.timeoutSeconds();
     if (timeout < 1 || timeout > MAX_TIMEOUT_SECONDS) {
       throw ApiError.badRequest(
@@ -97,6 +107,9 @@ final class JobSpecs {
             overlap(r.overlap()),
             catchUp(r.catchUp()),
             retry(r.retry()),
+            jitter(r.jitter(), schedule, now),
+            startAt,
+            endAt,
             null);
     int bytes = textBytes(spec);
     if (bytes > MAX_SPEC_BYTES) {
@@ -116,7 +129,7 @@ final class JobSpecs {
    * least once after {@code now}. A schedule that never fires ({@code 0 0 30 2 *}, or a Quartz year
    * in the past) is refused rather than kept as a job that silently does nothing.
    */
-  static CronSchedule schedule(String expression, String zone, Instant now) {
+  static CronSchedule schedule(String expression, String zone, String name, Instant now) {
     if (expression == null || expression.isBlank()) {
       throw ApiError.badRequest("schedule", "schedule is required");
     }
@@ -125,7 +138,7 @@ final class JobSpecs {
     CronSchedule schedule;
     Optional<Instant> first;
     try {
-      schedule = CronSchedule.parse(expression, zone);
+      schedule = CronSchedule.parse(expression, zone, name);
       first = schedule.nextAfter(now);
     } catch (InvalidScheduleException e) {
       throw ApiError.badRequest(e.field(), e.getMessage());
@@ -138,6 +151,45 @@ final class JobSpecs {
           "schedule", "schedule '" + expression.trim() + "' never fires after " + now);
     }
     return schedule;
+  }
+
+  /** An ISO-8601 instant, with {@code Z} or an offset; null when not given. */
+  private static Instant instant(String iso, String field) {
+    if (iso == null) return null;
+    try {
+      return Instant.parse(iso.trim());
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest(
+          field, field + " must be an ISO-8601 instant such as 2027-01-01T00:00:00Z");
+    }
+  }
+
+  /**
+   * A jitter shorter than the schedule's shortest gap, so a tick's run always starts before the
+   * next tick is due: the jitter spreads a job's runs, it does not merge its ticks.
+   */
+  private static Duration jitter(String iso, CronSchedule schedule, Instant now) {
+    if (iso == null) return null;
+    Duration jitter = positive(iso, "jitter");
+    if (jitter.compareTo(MAX_JITTER) > 0) {
+      throw ApiError.badRequest("jitter", "jitter must be at most " + MAX_JITTER);
+    }
+    List<Instant> ticks = schedule.next(now, JITTER_GAPS);
+    for (int i = 1; i < ticks.size(); i++) {
+      Duration gap = Duration.between(ticks.get(i - 1), ticks.get(i));
+      if (jitter.compareTo(gap) >= 0) {
+        throw ApiError.badRequest(
+            "jitter",
+            "jitter "
+                + jitter
+                + " must be shorter than the time between the schedule's ticks ("
+                + gap
+                + " at "
+                + ticks.get(i - 1)
+                + ")");
+      }
+    }
+    return jitter;
   }
 
   private static OverlapPolicy overlap(String overlap) {
@@ -372,7 +424,7 @@ final class JobSpecs {
 
   /** The wire form of a spec, as the API shows it back. */
   static Dtos.JobDto toDto(
-      JobSpec s, JobEntity.JobView view, String description, Dtos.RunDto lastRun) {
+      JobSpec s, JobEntity.JobView view, String description, Dtos.RunDto lastRun, Instant now) {
     Dtos.ShellDto shell = null;
     Dtos.HttpDto http = null;
     Dtos.NoopDto noop = null;
@@ -403,8 +455,11 @@ final class JobSpecs {
         new Dtos.CatchUpDto(c.policy().name(), c.window().toString(), c.maxRuns()),
         new Dtos.RetryDto(
             r.maxAttempts(), r.backoff().toString(), r.multiplier(), r.maxBackoff().toString()),
+        s.jitter() == null ? null : s.jitter().toString(),
+        s.startAt(),
+        s.endAt(),
         s.managedBy(),
-        view.paused() ? "PAUSED" : "ACTIVE",
+        s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),
         view.lastScheduled(),
         lastRun);

@@ -166,6 +166,9 @@ final class JobCommand extends GroupCommand {
       JsonNode r = j.path("retry");
       f.add("timeout", j.path("timeoutSeconds").asInt() + "s")
           .add("overlap", Text.str(j, "overlap"))
+          .add("jitter", Text.str(j, "jitter"))
+          .add("starts", Text.str(j, "startAt"))
+          .add("ends", Text.str(j, "endAt"))
           .add(
               "catch-up",
               c.isObject()

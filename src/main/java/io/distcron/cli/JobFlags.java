@@ -38,7 +38,7 @@ final class JobFlags {
   @Option(
       names = "--schedule",
       paramLabel = "CRON",
-      description = "e.g. '*/5 * * * *', '@daily', '@every 30s'.")
+      description = "e.g. '*/5 * * * *', 'H H(1-5) * * *', '@daily', '@every 30s'.")
   String schedule;
 
   @Option(
@@ -152,6 +152,22 @@ final class JobFlags {
       description = "Longest wait between attempts (default 5m).")
   Duration retryMaxBackoff;
 
+  @Option(
+      names = "--jitter",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Start each scheduled run up to this long after its tick, e.g. 5m.")
+  Duration jitter;
+
+  @Option(
+      names = "--start-at",
+      paramLabel = "INSTANT",
+      description = "No ticks before this, e.g. 2027-01-01T00:00:00Z.")
+  String startAt;
+
+  @Option(names = "--end-at", paramLabel = "INSTANT", description = "No ticks after this.")
+  String endAt;
+
   /** Whether any field flag was given (not counting {@code -f}). */
   boolean any() {
     return name != null
@@ -177,7 +193,10 @@ final class JobFlags {
         || retryMax != null
         || retryBackoff != null
         || retryMultiplier != null
-        || retryMaxBackoff != null;
+        || retryMaxBackoff != null
+        || jitter != null
+        || startAt != null
+        || endAt != null;
   }
 
   /** Lays the flags over {@code spec} in place and returns it. */
@@ -196,6 +215,9 @@ final class JobFlags {
     if (timeout != null) spec.put("timeoutSeconds", timeout.toSeconds());
     if (enabled != null) spec.put("enabled", enabled);
     set(spec, "overlap", overlap);
+    if (jitter != null) spec.put("jitter", jitter.toString());
+    set(spec, "startAt", startAt);
+    set(spec, "endAt", endAt);
 
     // A new action replaces the old one: the API takes exactly one.
     if (shell != null) switchAction(spec, "shell").put("command", shell);

@@ -186,7 +186,8 @@ public final class JobEntity
    * A run fired and, unless {@code done}, handed to {@code node} (incarnation {@code nodeUid})
    * under {@code epoch} 1. {@code done}: it was done as it fired (noop) and SUCCEEDED — one event
    * for the cheapest and most frequent kind of run. Events written before a field existed read as
-   * false, null and 0.
+   * false, null and 0. {@code jitter}: how long after its tick a scheduled run was made to wait
+   * ({@link JobSpec#delayOf}); null when the job has none.
    */
   public record RunFired(
       String runId,
@@ -197,7 +198,8 @@ public final class JobEntity
       String node,
       boolean done,
       long nodeUid,
-      int epoch)
+      int epoch,
+      Duration jitter)
       implements Event {}
 
   public record RunQueued(
@@ -614,13 +616,20 @@ public final class JobEntity
       JobState state, String runId, Instant scheduledAt, RunReason reason, int attempt) {
     Instant now = clock.instant();
     long persistStart = System.nanoTime();
-    if (reason == RunReason.SCHEDULE) metrics.fired(Duration.between(scheduledAt, now));
+    Duration jitter =
+        reason == RunReason.SCHEDULE && state.spec().jitter() != null
+            ? state.spec().delayOf(scheduledAt)
+            : null;
+    if (reason == RunReason.SCHEDULE) {
+      Instant due = jitter == null ? scheduledAt : scheduledAt.plus(jitter);
+      metrics.fired(Duration.between(due, now));
+    }
     Runnable written =
         () -> metrics.journalWrite(Duration.ofNanos(System.nanoTime() - persistStart));
     if (state.spec().action() instanceof Action.Noop) {
       String self = deps.placement().selfNode();
       return Effect()
-          .persist(new RunFired(runId, scheduledAt, now, reason, attempt, self, true, 0, 0))
+          .persist(new RunFired(runId, scheduledAt, now, reason, attempt, self, true, 0, 0, jitter))
           .thenRun(
               s -> {
                 written.run();
@@ -630,7 +639,7 @@ public final class JobEntity
     var target = deps.placement().candidates(Set.of()).stream().findFirst();
     if (target.isEmpty()) {
       List<Event> events = new ArrayList<>();
-      events.add(new RunFired(runId, scheduledAt, now, reason, attempt, null, false, 0, 0));
+      events.add(new RunFired(runId, scheduledAt, now, reason, attempt, null, false, 0, 0, jitter));
       events.addAll(
           finishing(
               state,
@@ -650,7 +659,8 @@ public final class JobEntity
     Placement.Target t = target.get();
     return Effect()
         .persist(
-            new RunFired(runId, scheduledAt, now, reason, attempt, t.node(), false, t.uid(), 1))
+            new RunFired(
+                runId, scheduledAt, now, reason, attempt, t.node(), false, t.uid(), 1, jitter))
         .thenRun(
             s -> {
               written.run();
@@ -962,7 +972,8 @@ public final class JobEntity
       timers.cancel(TICK);
       return;
     }
-    Duration delay = Duration.between(clock.instant(), next.get());
+    Instant at = next.get().plus(state.spec().delayOf(next.get()));
+    Duration delay = Duration.between(clock.instant(), at);
     if (delay.compareTo(MAX_TIMER) > 0) {
       timers.startSingleTimer(TICK, new Rearm(armed), MAX_TIMER);
       return;
@@ -981,7 +992,7 @@ public final class JobEntity
 
   private CronSchedule schedule(JobSpec spec) {
     if (spec != parsedFor) {
-      parsed = CronSchedule.parse(spec.schedule(), spec.timezone());
+      parsed = spec.ticks();
       parsedFor = spec;
     }
     return parsed;

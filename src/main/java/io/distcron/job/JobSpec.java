@@ -3,8 +3,12 @@ package io.distcron.job;
 import io.distcron.CborSerializable;
 import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
+import io.distcron.schedule.CronSchedule;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
+import io.distcron.schedule.StableHash;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -12,7 +16,8 @@ import java.util.regex.Pattern;
  * A validated job definition: what the entity persists. Built from the API's request by {@code
  * JobSpecs}. Policies left null (as in events written before they existed) take their defaults.
  * {@code managedBy}: the owner that applies it in bulk ({@code POST /api/v1/apply}), null for a job
- * defined one at a time.
+ * defined one at a time. {@code jitter}: each tick's run starts up to that long after the tick
+ * (null: none); {@code startAt}, {@code endAt}: no ticks before or after (null: open).
  */
 public record JobSpec(
     String name,
@@ -26,6 +31,9 @@ public record JobSpec(
     OverlapPolicy overlap,
     CatchUpPolicy catchUp,
     RetryPolicy retry,
+    Duration jitter,
+    Instant startAt,
+    Instant endAt,
     String managedBy)
     implements CborSerializable {
 
@@ -53,6 +61,24 @@ public record JobSpec(
         overlap,
         catchUp,
         retry,
+        jitter,
+        startAt,
+        endAt,
         owner);
+  }
+
+  /** When the job fires: its schedule, {@code H} hashed from its name, within its bounds. */
+  public CronSchedule ticks() {
+    return CronSchedule.parse(schedule, timezone, name).within(startAt, endAt);
+  }
+
+  /** How long after {@code tick} its run starts: the tick's share of the job's jitter. */
+  public Duration delayOf(Instant tick) {
+    return StableHash.jitter(name, tick, jitter);
+  }
+
+  /** Whether the job's schedule is over: it had an end, and no tick is left after {@code now}. */
+  public boolean endedBy(Instant now) {
+    return endAt != null && ticks().nextAfter(now).isEmpty();
   }
 }

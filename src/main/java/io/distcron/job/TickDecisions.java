@@ -139,7 +139,7 @@ final class TickDecisions {
       } else if (inPlace) {
         events.add(
             new JobEntity.RunFired(
-                ids.get(), d.tick(), now, RunReason.CATCHUP, 1, selfNode, true, 0, 0));
+                ids.get(), d.tick(), now, RunReason.CATCHUP, 1, selfNode, true, 0, 0, null));
       } else {
         events.add(new JobEntity.RunQueued(ids.get(), d.tick(), RunReason.CATCHUP, 1, now));
       }

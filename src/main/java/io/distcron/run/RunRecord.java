@@ -1,10 +1,12 @@
 package io.distcron.run;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
  * One row of the run store. Writers fill what they know and leave the rest null: an upsert keeps
- * the columns it is not given.
+ * the columns it is not given. {@code jitter}: how long after its tick a scheduled run was made to
+ * wait on purpose (the job's jitter), null when it was not.
  */
 public record RunRecord(
     String id,
@@ -19,7 +21,8 @@ public record RunRecord(
     RunStatus status,
     Integer exitCode,
     String message,
-    String outputTail) {
+    String outputTail,
+    Duration jitter) {
 
   public static RunRecord fired(
       String id, String job, Instant scheduledAt, Instant firedAt, int attempt, RunReason reason) {
@@ -34,6 +37,7 @@ public record RunRecord(
         attempt,
         reason,
         RunStatus.PENDING,
+        null,
         null,
         null,
         null);
@@ -53,6 +57,7 @@ public record RunRecord(
         s,
         exitCode,
         message,
-        outputTail);
+        outputTail,
+        jitter);
   }
 }

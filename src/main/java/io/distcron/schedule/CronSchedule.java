@@ -32,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       as that {@code ?}, so {@code 0 0 12 * * *} works. Restricting both is rejected.
  *   <li>Macros {@code @yearly @annually @monthly @weekly @daily @midnight @hourly}: the usual
  *       5-field expressions.
+ *   <li>{@code H} in any field but the year, as in Jenkins ({@link HashedFields}): a value hashed
+ *       from the job's name, so that jobs with one schedule spread out instead of firing together.
  *   <li>{@code @every 30s | 5m | 2h | 1h30m}: fixed intervals aligned to the epoch. Ticks are the
  *       instants that are whole multiples of the interval since 1970-01-01T00:00Z, so every node
  *       computes the same ticks with no stored anchor; {@code @every 1h} fires on the hour in UTC,
@@ -54,7 +56,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  *
  * The ticks form a fixed set of instants, so {@link #nextAfter} does not depend on where a search
- * starts, and ticks are always unique and strictly increasing.
+ * starts, and ticks are always unique and strictly increasing. {@link #within} bounds them to a
+ * job's {@code startAt} and {@code endAt}.
  */
 public final class CronSchedule {
 
@@ -88,22 +91,51 @@ public final class CronSchedule {
   private final ZoneId zone;
   private final Ticks ticks;
 
+  /** Set by {@link #within}: the shared, unbounded schedule and the bounds, inclusive. */
+  private final CronSchedule unbounded;
+
+  private final Instant start;
+  private final Instant end;
+
   private record Memo(Instant after, Optional<Instant> next) {}
 
   /** The last answer of {@link #nextAfter}. */
   private volatile Memo last;
 
   private CronSchedule(String expression, ZoneId zone, Ticks ticks) {
+    this(expression, zone, ticks, null, null, null);
+  }
+
+  private CronSchedule(
+      String expression,
+      ZoneId zone,
+      Ticks ticks,
+      CronSchedule unbounded,
+      Instant start,
+      Instant end) {
     this.expression = expression;
     this.zone = zone;
     this.ticks = ticks;
+    this.unbounded = unbounded;
+    this.start = start;
+    this.end = end;
+  }
+
+  /** A schedule without {@code H}; see {@link #parse(String, String, String)}. */
+  public static CronSchedule parse(String expression, String timezone) {
+    return parse(expression, timezone, null);
   }
 
   /**
    * @param timezone an IANA zone id; null or blank means UTC
+   * @param seed what {@code H} hashes: the job's name; null when there is none (an {@code H} is
+   *     then refused)
    * @throws InvalidScheduleException naming {@code "schedule"} or {@code "timezone"}
    */
-  public static CronSchedule parse(String expression, String timezone) {
+  public static CronSchedule parse(String expression, String timezone, String seed) {
+    if (expression != null && (expression.indexOf('H') >= 0 || expression.indexOf('h') >= 0)) {
+      expression = resolveHashes(expression, seed);
+    }
     // A null part makes a key no valid schedule has, and an invalid schedule is never stored.
     String key = timezone + ' ' + expression;
     CronSchedule known = PARSED.get(key);
@@ -158,6 +190,20 @@ public final class CronSchedule {
     return new CronSchedule(trimmed, zone, new WallClockTicks(cron, zone));
   }
 
+  /**
+   * The expression with its {@code H} forms replaced for {@code seed}; jobs that resolve alike then
+   * share one parsed schedule. Macros and {@code @every} take no {@code H}.
+   */
+  private static String resolveHashes(String expression, String seed) {
+    String trimmed = expression.trim();
+    if (trimmed.startsWith("@")) return expression;
+    String[] fields = trimmed.split("\\s+");
+    String[] upper = new String[fields.length];
+    for (int i = 0; i < fields.length; i++) upper[i] = fields[i].toUpperCase(Locale.ROOT);
+    if (!HashedFields.present(upper) || fields.length < 5 || fields.length > 7) return expression;
+    return String.join(" ", HashedFields.resolve(upper, seed, trimmed));
+  }
+
   private static ZoneId zone(String timezone) {
     if (timezone == null || timezone.isBlank()) return ZoneOffset.UTC;
     try {
@@ -189,9 +235,19 @@ public final class CronSchedule {
     return String.join(" ", f);
   }
 
-  /** The expression as given (trimmed). */
+  /** The expression as given (trimmed), with its {@code H} forms resolved. */
   public String expression() {
     return expression;
+  }
+
+  /**
+   * These ticks from {@code startAt} to {@code endAt}, both inclusive; a null bound is open. The
+   * bounded schedule asks this one, so jobs still share its memo.
+   */
+  public CronSchedule within(Instant startAt, Instant endAt) {
+    CronSchedule base = unbounded != null ? unbounded : this;
+    if (startAt == null && endAt == null) return base;
+    return new CronSchedule(expression, zone, ticks, base, startAt, endAt);
   }
 
   public ZoneId zone() {
@@ -200,6 +256,10 @@ public final class CronSchedule {
 
   /** The first tick strictly after {@code t}; empty if the schedule never fires again. */
   public Optional<Instant> nextAfter(Instant t) {
+    if (unbounded != null) {
+      Instant from = start != null && t.isBefore(start) ? start.minusNanos(1) : t;
+      return unbounded.nextAfter(from).filter(i -> end == null || !i.isAfter(end));
+    }
     Memo m = last;
     if (m != null && m.after().equals(t)) return m.next();
     return compute(t);
@@ -228,7 +288,7 @@ public final class CronSchedule {
     List<Instant> out = new ArrayList<>();
     Instant t = afterExclusive;
     while (out.size() < max) {
-      Optional<Instant> n = compute(t);
+      Optional<Instant> n = unbounded != null ? nextAfter(t) : compute(t);
       if (n.isEmpty() || n.get().isAfter(untilInclusive)) break;
       t = n.get();
       out.add(t);
@@ -245,16 +305,21 @@ public final class CronSchedule {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof CronSchedule s && s.expression.equals(expression) && s.zone.equals(zone);
+    return o instanceof CronSchedule s
+        && s.expression.equals(expression)
+        && s.zone.equals(zone)
+        && Objects.equals(s.start, start)
+        && Objects.equals(s.end, end);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(expression, zone);
+    return Objects.hash(expression, zone, start, end);
   }
 
   @Override
   public String toString() {
-    return "CronSchedule[" + expression + " " + zone + "]";
+    String bounds = start == null && end == null ? "" : " [" + start + ", " + end + "]";
+    return "CronSchedule[" + expression + " " + zone + bounds + "]";
   }
 }

@@ -37,7 +37,8 @@ final class RunRows {
               status,
               null,
               null,
-              null));
+              null,
+              f.jitter()));
     }
     if (event instanceof JobEntity.RunQueued q) {
       return List.of(
@@ -52,6 +53,7 @@ final class RunRows {
               q.attempt(),
               q.reason(),
               RunStatus.PENDING,
+              null,
               null,
               null,
               null));
@@ -100,7 +102,8 @@ final class RunRows {
         status,
         or(later.exitCode(), earlier.exitCode()),
         or(later.message(), earlier.message()),
-        or(later.outputTail(), earlier.outputTail()));
+        or(later.outputTail(), earlier.outputTail()),
+        or(later.jitter(), earlier.jitter()));
   }
 
   private static RunRecord skipped(String job, Instant tick, Instant decidedAt, String reason) {
@@ -117,6 +120,7 @@ final class RunRows {
         RunStatus.SKIPPED,
         null,
         reason,
+        null,
         null);
   }
 
@@ -142,6 +146,7 @@ final class RunRows {
         status,
         exitCode,
         message,
+        null,
         null);
   }
 

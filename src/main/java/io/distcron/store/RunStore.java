@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +37,7 @@ public final class RunStore {
 
   private static final String COLUMNS =
       "id, job, scheduled_at, fired_at, started_at, finished_at, node, attempt, reason, status,"
-          + " exit_code, message, output_tail";
+          + " exit_code, message, output_tail, jitter_ms";
 
   private static final String UNFINISHED = "status IN (" + unfinishedNames() + ")";
   private static final String TERMINAL = "status NOT IN (" + unfinishedNames() + ")";
@@ -115,7 +116,7 @@ public final class RunStore {
                      CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS TIMESTAMP WITH TIME ZONE),
                      CAST(? AS VARCHAR(255)), CAST(? AS INTEGER), CAST(? AS VARCHAR(32)),
                      CAST(? AS VARCHAR(32)), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT),
-                     CAST(? AS INTEGER)))
+                     CAST(? AS BIGINT), CAST(? AS INTEGER)))
         AS s(%1$s, status_rank)
       ON t.id = s.id
       WHEN MATCHED AND %2$s < 2 THEN UPDATE SET
@@ -130,10 +131,11 @@ public final class RunStore {
         status = CASE WHEN s.status_rank >= %2$s THEN s.status ELSE t.status END,
         exit_code = COALESCE(s.exit_code, t.exit_code),
         message = COALESCE(s.message, t.message),
-        output_tail = COALESCE(s.output_tail, t.output_tail)
+        output_tail = COALESCE(s.output_tail, t.output_tail),
+        jitter_ms = COALESCE(s.jitter_ms, t.jitter_ms)
       WHEN NOT MATCHED THEN INSERT (%1$s)
         VALUES (s.id, s.job, s.scheduled_at, s.fired_at, s.started_at, s.finished_at, s.node,
-                s.attempt, s.reason, s.status, s.exit_code, s.message, s.output_tail)
+                s.attempt, s.reason, s.status, s.exit_code, s.message, s.output_tail, s.jitter_ms)
       """
           .formatted(COLUMNS, rank("t.status"));
 
@@ -144,7 +146,7 @@ public final class RunStore {
    */
   private static final String POSTGRES_UPSERT =
       """
-      INSERT INTO runs (%1$s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO runs (%1$s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET
         job = COALESCE(EXCLUDED.job, runs.job),
         scheduled_at = COALESCE(EXCLUDED.scheduled_at, runs.scheduled_at),
@@ -157,7 +159,8 @@ public final class RunStore {
         status = CASE WHEN %2$s >= %3$s THEN EXCLUDED.status ELSE runs.status END,
         exit_code = COALESCE(EXCLUDED.exit_code, runs.exit_code),
         message = COALESCE(EXCLUDED.message, runs.message),
-        output_tail = COALESCE(EXCLUDED.output_tail, runs.output_tail)
+        output_tail = COALESCE(EXCLUDED.output_tail, runs.output_tail),
+        jitter_ms = COALESCE(EXCLUDED.jitter_ms, runs.jitter_ms)
       WHERE %3$s < 2
       """
           .formatted(COLUMNS, rank("EXCLUDED.status"), rank("runs.status"));
@@ -442,7 +445,7 @@ public final class RunStore {
     Objects.requireNonNull(r.status(), () -> "status of run " + r.id());
   }
 
-  /** {@code withRank}: {@link #UPSERT} takes the status's rank as a 14th parameter. */
+  /** {@code withRank}: {@link #UPSERT} takes the status's rank as a 15th parameter. */
   private static void bind(PreparedStatement ps, RunRecord r, boolean withRank)
       throws SQLException {
     ps.setString(1, r.id());
@@ -458,7 +461,8 @@ public final class RunStore {
     Jdbc.setInteger(ps, 11, r.exitCode());
     ps.setString(12, storable(r.message()));
     ps.setString(13, storable(r.outputTail()));
-    if (withRank) ps.setInt(14, r.status().rank());
+    Jdbc.setLong(ps, 14, r.jitter() == null ? null : r.jitter().toMillis());
+    if (withRank) ps.setInt(15, r.status().rank());
   }
 
   private static void bindUpdate(PreparedStatement ps, RunRecord r) throws SQLException {
@@ -520,7 +524,13 @@ public final class RunStore {
         RunStatus.valueOf(rs.getString("status")),
         Jdbc.getInteger(rs, "exit_code"),
         rs.getString("message"),
-        rs.getString(tailColumn));
+        rs.getString(tailColumn),
+        jitter(rs));
+  }
+
+  private static Duration jitter(ResultSet rs) throws SQLException {
+    long ms = rs.getLong("jitter_ms");
+    return rs.wasNull() ? null : Duration.ofMillis(ms);
   }
 
   private static <T> List<List<T>> partition(List<T> list) {

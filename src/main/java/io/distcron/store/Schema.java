@@ -44,6 +44,8 @@ public final class Schema {
           "CREATE INDEX IF NOT EXISTS runs_job_scheduled ON runs (job, scheduled_at DESC)",
           // Unfinished runs, overall and per node: few rows among many finished ones.
           "CREATE INDEX IF NOT EXISTS runs_status_node ON runs (status, node)",
+          // A scheduled run's jitter (added with the job field "jitter").
+          "ALTER TABLE runs ADD COLUMN IF NOT EXISTS jitter_ms BIGINT",
           """
           CREATE TABLE IF NOT EXISTS run_output (
             run_id VARCHAR(255) NOT NULL,

@@ -156,6 +156,65 @@ class ApiTest {
   }
 
   @Test
+  void hashedJitteredAndBoundedJobs() {
+    String spread =
+        """
+        {"name": "spread-7", "schedule": "H H(1-4) * * *", "jitter": "PT10M", "noop": {},
+         "startAt": "2020-01-01T00:00:00Z", "endAt": "2099-01-01T00:00:00+01:00"}
+        """;
+    ApiClient.Response created = api.post("/jobs", spread);
+    assertThat(created.status()).isEqualTo(201);
+    JsonNode job = created.json();
+    assertThat(job.get("schedule").asText()).isEqualTo("H H(1-4) * * *");
+    assertThat(job.get("jitter").asText()).isEqualTo("PT10M");
+    assertThat(job.get("startAt").asText()).isEqualTo("2020-01-01T00:00:00Z");
+    assertThat(job.get("endAt").asText()).isEqualTo("2098-12-31T23:00:00Z");
+    var first = java.time.Instant.parse(job.get("nextFireTimes").get(0).asText());
+    assertThat(first.atZone(java.time.ZoneOffset.UTC).getHour()).isBetween(1, 4);
+
+    // The preview resolves H for the name it is given, to the job's own times.
+    JsonNode preview =
+        api.post(
+                "/schedule/preview",
+                "{\"schedule\": \"H H(1-4) * * *\", \"name\": \"spread-7\", \"count\": 5}")
+            .json();
+    assertThat(preview.get("next")).isEqualTo(job.get("nextFireTimes"));
+    assertError(api.post("/schedule/preview", "{\"schedule\": \"H * * * *\"}"), "schedule");
+
+    String ended =
+        """
+        {"name": "ended", "schedule": "@hourly", "noop": {}, "endAt": "2021-01-01T00:00:00Z"}
+        """;
+    ApiClient.Response over = api.post("/jobs", ended);
+    assertThat(over.status()).isEqualTo(201);
+    assertThat(over.json().get("status").asText()).isEqualTo("ENDED");
+    assertThat(over.json().get("nextFireTimes")).isEmpty();
+
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"j\", \"schedule\": \"*/5 * * * *\", \"noop\": {}, \"jitter\": \"PT5M\"}"),
+        "jitter");
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"j\", \"schedule\": \"@daily\", \"noop\": {}, \"jitter\": \"5m\"}"),
+        "jitter");
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"j\", \"schedule\": \"@daily\", \"noop\": {}, \"startAt\": \"soon\"}"),
+        "startAt");
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"j\", \"schedule\": \"@daily\", \"noop\": {}, \"startAt\":"
+                + " \"2030-01-01T00:00:00Z\", \"endAt\": \"2029-01-01T00:00:00Z\"}"),
+        "endAt");
+    assertError(api.post("/jobs", job("j", "H(50-70) * * * *")), "schedule");
+  }
+
+  @Test
   void badJobsAreRefusedNamingTheField() {
     assertError(api.post("/jobs", job("bad", "not a cron")), "schedule");
     assertError(api.post("/jobs", job("bad", "61 * * * *")), "schedule");

@@ -147,6 +147,10 @@ class CliTest {
                 "10s",
                 "--catch-up",
                 "LATEST",
+                "--jitter",
+                "90s",
+                "--end-at",
+                "2099-01-01T00:00:00Z",
                 "--description",
                 "from flags")
             .ok();
@@ -163,6 +167,8 @@ class CliTest {
     assertThat(job.get("retry").get("maxAttempts").asInt()).isEqualTo(3);
     assertThat(job.get("retry").get("backoff").asText()).isEqualTo("PT10S");
     assertThat(job.get("catchUp").get("policy").asText()).isEqualTo("LATEST");
+    assertThat(job.get("jitter").asText()).isEqualTo("PT1M30S");
+    assertThat(job.get("endAt").asText()).isEqualTo("2099-01-01T00:00:00Z");
 
     String shown = cli("job", "show", "flags-job").ok().out();
     assertThat(shown)
@@ -260,8 +266,11 @@ class CliTest {
         name: full-shell
         description: every field
         labels: {set: full, team: ops}
-        schedule: "*/10 * * * *"
+        schedule: "H/10 H(1-5) * * *"
         timezone: Europe/Paris
+        jitter: PT2M
+        startAt: "2026-01-01T00:00:00Z"
+        endAt: "2099-06-30T12:00:00Z"
         shell:
           command: ./run.sh --all
           env: {MODE: full, LEVEL: "3"}

@@ -223,7 +223,8 @@ final class EntityTestbed {
       CatchUpPolicy catchUp,
       RetryPolicy retry) {
     return new JobSpec(
-        name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null);
+        name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null, null,
+        null, null);
   }
 
   JobEntity.JobView create(JobSpec spec) {

@@ -120,6 +120,65 @@ class JobEntityTest {
     assertThat(bed.job().getState().exists()).isFalse();
   }
 
+  private static JobSpec timed(JobSpec s, Duration jitter, Instant startAt, Instant endAt) {
+    return new JobSpec(
+        s.name(),
+        s.description(),
+        s.labels(),
+        s.schedule(),
+        s.timezone(),
+        s.action(),
+        s.timeoutSeconds(),
+        s.enabled(),
+        s.overlap(),
+        s.catchUp(),
+        s.retry(),
+        jitter,
+        startAt,
+        endAt,
+        s.managedBy());
+  }
+
+  @Test
+  void aJitteredTickFiresItsDelayAfterTheTickAndTheRunRecordsIt() {
+    JobSpec spec =
+        timed(
+            bed.spec(HOURLY, new Action.Noop(), null, null, null),
+            Duration.ofMinutes(30),
+            null,
+            null);
+    Instant tick = START.plus(Duration.ofHours(1));
+    Duration delay = spec.delayOf(tick);
+    bed.create(spec);
+
+    bed.advance(Duration.between(START, tick).plus(delay).minusMillis(500));
+    bed.sync();
+    assertThat(fired()).isEmpty();
+
+    bed.advance(Duration.ofSeconds(1));
+    bed.awaitFired(1);
+    JobEntity.RunFired run = fired().get(0);
+    assertThat(run.scheduledAt()).isEqualTo(tick);
+    assertThat(run.jitter()).isEqualTo(delay);
+    assertThat(run.firedAt()).isAfterOrEqualTo(tick.plus(delay));
+  }
+
+  @Test
+  void boundsKeepTicksBetweenStartAtAndEndAt() {
+    bed.create(timed(noop(), null, tick(2), tick(4)));
+    for (int n = 1; n <= 6; n++) {
+      bed.advance(TICK);
+      bed.sync();
+    }
+    bed.awaitFired(3);
+    bed.advance(TICK);
+    bed.sync();
+    assertThat(fired())
+        .extracting(JobEntity.RunFired::scheduledAt)
+        .containsExactly(tick(2), tick(3), tick(4));
+    assertThat(bed.job().getState().spec().endedBy(bed.clock.instant())).isTrue();
+  }
+
   @Test
   void aCreatedJobFiresEachTickOnceInOrder() {
     JobEntity.JobView view = bed.create(noop());
@@ -166,7 +225,8 @@ class JobEntityTest {
                 NODE_A,
                 false,
                 a.uid,
-                1));
+                1,
+                null));
     assertThat(run.token().epoch()).isEqualTo(1);
     assertThat(run.nodeUid()).isEqualTo(a.uid);
     assertThat(run.job()).isEqualTo(bed.name);

@@ -185,11 +185,11 @@ class TickDecisionsTest {
     assertThat(inPlace)
         .containsExactly(
             new JobEntity.RunFired(
-                "id-1", T0.plusSeconds(1), now, RunReason.CATCHUP, 1, SELF, true, 0, 0),
+                "id-1", T0.plusSeconds(1), now, RunReason.CATCHUP, 1, SELF, true, 0, 0, null),
             new JobEntity.RunFired(
-                "id-2", T0.plusSeconds(2), now, RunReason.CATCHUP, 1, SELF, true, 0, 0),
+                "id-2", T0.plusSeconds(2), now, RunReason.CATCHUP, 1, SELF, true, 0, 0, null),
             new JobEntity.RunFired(
-                "id-3", T0.plusSeconds(3), now, RunReason.CATCHUP, 1, SELF, true, 0, 0));
+                "id-3", T0.plusSeconds(3), now, RunReason.CATCHUP, 1, SELF, true, 0, 0, null));
 
     List<JobEntity.Event> queued = catchUp(CatchUpPolicy.DEFAULT, EVERY_SECOND, T0, now, false);
     assertThat(queued)
@@ -360,6 +360,9 @@ class TickDecisionsTest {
         overlap,
         null,
         null,
+        null,
+        null,
+        null,
         null);
   }
 
@@ -376,6 +379,9 @@ class TickDecisionsTest {
         null,
         null,
         retry,
+        null,
+        null,
+        null,
         null);
   }
 
@@ -391,6 +397,9 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
+        null,
+        null,
         null,
         null);
   }

@@ -13,6 +13,7 @@ import io.distcron.run.RunIds;
 import io.distcron.run.RunReason;
 import io.distcron.run.RunRecord;
 import io.distcron.run.RunStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,20 +78,27 @@ class ReadSideHandlerTest {
         null,
         null,
         null,
+        null,
+        null,
+        null,
         null);
   }
 
   @OnBoth
   void aShellRunsThreeEventsMakeOneRowWhetherInOneBatchOrThree(String kind) throws Exception {
     open(kind);
-    var fired = new JobEntity.RunFired("r1", T0, T0, RunReason.SCHEDULE, 1, "n:1", false, 7, 1);
+    var fired =
+        new JobEntity.RunFired(
+            "r1", T0, T0, RunReason.SCHEDULE, 1, "n:1", false, 7, 1, Duration.ofSeconds(2));
     var started = new JobEntity.RunStarted("r1", 1, "n:2", T0.plusSeconds(1));
     var ended =
         new JobEntity.RunFinished("r1", RunStatus.FAILED, 3, "exit code 3", T0.plusSeconds(5));
     handle(envelope("a", fired), envelope("a", started), envelope("a", ended));
     handle(
         envelope(
-            "b", new JobEntity.RunFired("r2", T0, T0, RunReason.SCHEDULE, 1, "n:1", false, 7, 1)));
+            "b",
+            new JobEntity.RunFired(
+                "r2", T0, T0, RunReason.SCHEDULE, 1, "n:1", false, 7, 1, Duration.ofSeconds(2))));
     handle(envelope("b", new JobEntity.RunStarted("r2", 1, "n:2", T0.plusSeconds(1))));
     handle(
         envelope(
@@ -106,6 +114,7 @@ class ReadSideHandlerTest {
       assertThat(r.finishedAt()).isEqualTo(T0.plusSeconds(5));
       assertThat(r.exitCode()).isEqualTo(3);
       assertThat(r.message()).isEqualTo("exit code 3");
+      assertThat(r.jitter()).isEqualTo(Duration.ofSeconds(2));
     }
   }
 
@@ -114,7 +123,8 @@ class ReadSideHandlerTest {
     open(kind);
     handle(
         envelope(
-            "a", new JobEntity.RunFired("r1", T0, T0, RunReason.MANUAL, 1, "n:1", false, 7, 1)),
+            "a",
+            new JobEntity.RunFired("r1", T0, T0, RunReason.MANUAL, 1, "n:1", false, 7, 1, null)),
         envelope("a", new JobEntity.RunFinished("r1", RunStatus.LOST, null, "node left", T0)));
     handle(envelope("a", new JobEntity.RunStarted("r1", 1, "n:1", T0)));
     handle(envelope("a", new JobEntity.RunStarted("ghost", 1, "n:1", T0)));
@@ -129,7 +139,8 @@ class ReadSideHandlerTest {
     Instant t1 = T0.plusSeconds(1);
     handle(
         envelope(
-            "a", new JobEntity.RunFired("n1", T0, T0, RunReason.SCHEDULE, 1, "n:1", true, 0, 0)),
+            "a",
+            new JobEntity.RunFired("n1", T0, T0, RunReason.SCHEDULE, 1, "n:1", true, 0, 0, null)),
         envelope("a", new JobEntity.RunQueued("q1", t1, RunReason.RETRY, 2, t1)),
         envelope(
             "a",
@@ -172,7 +183,8 @@ class ReadSideHandlerTest {
     open(kind);
     handle(
         envelope(
-            "a", new JobEntity.RunFired("r1", T0, T0, RunReason.MANUAL, 1, "n:1", false, 7, 1)),
+            "a",
+            new JobEntity.RunFired("r1", T0, T0, RunReason.MANUAL, 1, "n:1", false, 7, 1, null)),
         envelope("a", new JobEntity.RunFinished("r1", RunStatus.FAILED, 1, "bad\u0000byte", T0)));
     runs.appendOutput("r1", 1, "out\u0000put");
     assertThat(runs.find("r1").orElseThrow().message()).isEqualTo("bad\uFFFDbyte");

@@ -85,8 +85,34 @@ class RunStoreTest {
                 RunStatus.RUNNING,
                 null,
                 null,
+                null,
                 null));
     assertThat(store.find("nope")).isEmpty();
+  }
+
+  @OnBoth
+  void keepsARunsJitterThroughLaterUpdates(String kind) {
+    RunStore store = store(kind);
+    RunRecord f = RunRecord.fired("r1", "job", T0, T0.plusSeconds(7), 1, RunReason.SCHEDULE);
+    RunRecord jittered =
+        new RunRecord(
+            f.id(),
+            f.job(),
+            f.scheduledAt(),
+            f.firedAt(),
+            null,
+            null,
+            null,
+            1,
+            f.reason(),
+            f.status(),
+            null,
+            null,
+            null,
+            Duration.ofMillis(6_789));
+    upsert(store, jittered);
+    upsert(store, running("r1", "job", T0, "node-a", T0.plusSeconds(8)));
+    assertThat(store.find("r1").orElseThrow().jitter()).isEqualTo(Duration.ofMillis(6_789));
   }
 
   @OnBoth
@@ -300,6 +326,7 @@ class RunStoreTest {
             RunStatus.PENDING,
             null,
             null,
+            null,
             null));
     upsert(store, finished("s-a", "job", T0, "node-a", RunStatus.SUCCEEDED, 0, "ok"));
     upsert(store, finished("l-a", "job", T0, "node-a", RunStatus.LOST, null, "node left"));
@@ -349,7 +376,8 @@ class RunStoreTest {
             RunStatus.SUCCEEDED,
             0,
             null,
-            tail));
+            tail,
+            null));
     upsert(store, running("quiet", "job", T0, "node-a", T0));
 
     assertThat(store.output("r1")).contains(tail);
@@ -434,6 +462,7 @@ class RunStoreTest {
         RunStatus.RUNNING,
         null,
         null,
+        null,
         null);
   }
 
@@ -458,7 +487,8 @@ class RunStoreTest {
         status,
         exitCode,
         message,
-        "tail of " + id);
+        "tail of " + id,
+        null);
   }
 
   private static RunRecord finishedAt(
@@ -474,6 +504,7 @@ class RunStoreTest {
         1,
         RunReason.SCHEDULE,
         status,
+        null,
         null,
         null,
         null);
