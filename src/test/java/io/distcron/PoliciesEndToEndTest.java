@@ -144,6 +144,63 @@ class PoliciesEndToEndTest {
     }
   }
 
+  /**
+   * Judged from what ran: each run appends its tick and the moment it really started to a file. The
+   * ticks are the job's hashed slots of every 3 seconds, each once; each run started after its tick
+   * by the jitter its record shows, and soon after that.
+   */
+  @Test
+  void hashedJitteredRunsStartOnTheirSlotAfterTheirDelay(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path ledger = dir.resolve("ledger");
+    String command = "echo $DISTCRON_SCHEDULED_AT $(date +%s%3N) >> " + ledger;
+    create(
+        """
+        {"name": "spread-e2e", "schedule": "H/3 * * * * ?", "jitter": "PT2S",
+         "shell": {"command": "%s"}}
+        """
+            .formatted(command));
+    try {
+      long slot =
+          Instant.parse(api.get("/jobs/spread-e2e").json().get("nextFireTimes").get(0).asText())
+                  .getEpochSecond()
+              % 3;
+      Await.until(WAIT, "4 runs in the ledger", () -> ledgerLines(ledger).size() >= 4);
+      List<String> lines = ledgerLines(ledger);
+      Set<Instant> ticks = new java.util.HashSet<>();
+      for (String line : lines) {
+        String[] parts = line.split(" ");
+        Instant tick = Instant.parse(parts[0]);
+        Instant started = Instant.ofEpochMilli(Long.parseLong(parts[1]));
+        assertThat(ticks.add(tick)).as("tick %s ran once", tick).isTrue();
+        assertThat(tick.getEpochSecond() % 3).as("slot of %s", tick).isEqualTo(slot);
+        // The history follows the events a moment later.
+        Await.until(WAIT, "the run of " + tick, () -> runOf("spread-e2e", tick).isPresent());
+        JsonNode run = runOf("spread-e2e", tick).orElseThrow();
+        Duration jitter = Duration.parse(run.get("jitter").asText());
+        assertThat(jitter).isLessThan(Duration.ofSeconds(2));
+        assertThat(started).isAfterOrEqualTo(tick.plus(jitter));
+        assertThat(Duration.between(tick.plus(jitter), started)).isLessThan(Duration.ofSeconds(2));
+      }
+    } finally {
+      delete("spread-e2e");
+    }
+  }
+
+  private static java.util.Optional<JsonNode> runOf(String job, Instant tick) {
+    return runs(api, job).stream().filter(r -> tick.equals(instant(r, "scheduledAt"))).findFirst();
+  }
+
+  private static List<String> ledgerLines(java.nio.file.Path ledger) {
+    try {
+      return java.nio.file.Files.exists(ledger)
+          ? java.nio.file.Files.readAllLines(ledger)
+          : List.of();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void allowStartsEveryTickEvenWhileARunIsGoing() {
     create(everySecond("ov-allow", "ALLOW", "sleep 2.5"));
