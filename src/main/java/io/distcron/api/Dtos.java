@@ -39,7 +39,11 @@ public final class Dtos {
       JsonNode lastRun,
       JsonNode managedBy) {}
 
-  public record ShellDto(String command, Map<String, String> env, String workingDir) {}
+  public record ShellDto(
+      String command,
+      Map<String, String> env,
+      String workingDir,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String user) {}
 
   public record HttpDto(
       String method,

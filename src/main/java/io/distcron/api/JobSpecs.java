@@ -1,6 +1,7 @@
 package io.distcron.api;
 
 import io.distcron.exec.HttpRunner;
+import io.distcron.exec.RunAs;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
 import io.distcron.run.Action;
@@ -301,7 +302,22 @@ final class JobSpecs {
       throw ApiError.badRequest("shell.workingDir", "shell.workingDir must not be blank");
     }
     checkEnv(s.env());
-    return new Action.Shell(s.command(), s.env(), s.workingDir());
+    checkUser(s.user());
+    return new Action.Shell(s.command(), s.env(), s.workingDir(), s.user());
+  }
+
+  /** Checked where it is given: an executor that cannot switch users would fail every run. */
+  private static void checkUser(String user) {
+    if (user == null) return;
+    Inputs.text(user, "shell.user", 32);
+    if (!RunAs.USER.matcher(user).matches()) {
+      throw ApiError.badRequest(
+          "shell.user", "shell.user must be a user name such as backup: [a-z_][a-z0-9_.-]{0,31}");
+    }
+    if (!RunAs.possible()) {
+      throw ApiError.badRequest(
+          "shell.user", "shell.user needs distcron to run as root (it switches with runuser)");
+    }
   }
 
   /** What a process's environment can hold: {@code NAME=value} strings, so no '=' in a name. */
@@ -411,6 +427,7 @@ final class JobSpecs {
     if (s.action() instanceof Action.Shell sh) {
       texts.add(sh.command());
       if (sh.workingDir() != null) texts.add(sh.workingDir());
+      if (sh.user() != null) texts.add(sh.user());
       sh.env().forEach((k, v) -> texts.addAll(List.of(k, v)));
     } else if (s.action() instanceof Action.Http h) {
       texts.addAll(List.of(h.method(), h.url()));
@@ -429,7 +446,7 @@ final class JobSpecs {
     Dtos.HttpDto http = null;
     Dtos.NoopDto noop = null;
     if (s.action() instanceof Action.Shell sh) {
-      shell = new Dtos.ShellDto(sh.command(), sh.env(), sh.workingDir());
+      shell = new Dtos.ShellDto(sh.command(), sh.env(), sh.workingDir(), sh.user());
     } else if (s.action() instanceof Action.Http h) {
       http =
           new Dtos.HttpDto(

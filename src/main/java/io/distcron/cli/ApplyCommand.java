@@ -52,13 +52,23 @@ final class ApplyCommand extends ApiCommand {
   void run(Api api, Printer out) {
     if (owner == null && file.equals("-")) throw usage("give --owner when reading standard input");
     List<ObjectNode> jobs = JobFile.readAll(file, System.in);
+    report(send(api, jobs, owner != null ? owner : defaultOwner(file), prune, dryRun), dryRun, out);
+  }
+
+  /** One bulk request: the jobs under {@code owner}; the server's answer. */
+  static JsonNode send(
+      Api api, List<ObjectNode> jobs, String owner, boolean prune, boolean dryRun) {
     ObjectNode body = Api.JSON.createObjectNode();
-    body.put("managedBy", owner != null ? owner : defaultOwner(file));
+    body.put("managedBy", owner);
     body.put("prune", prune);
     body.put("dryRun", dryRun);
     ArrayNode list = body.putArray("jobs");
     jobs.forEach(list::add);
-    JsonNode answer = api.post("/apply", body, TIMEOUT);
+    return api.post("/apply", body, TIMEOUT);
+  }
+
+  /** Each job that changed (or would), then the counts. */
+  static void report(JsonNode answer, boolean dryRun, Printer out) {
     if (out.json()) {
       out.json(answer);
       return;

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       JobCommand.class,
       ApplyCommand.class,
       ExportCommand.class,
+      ImportCommand.class,
       RunCommand.class,
       NodesCommand.class
     })

@@ -68,7 +68,12 @@ public interface Launch {
       execution =
           runners
               .shell()
-              .start(run.token().runId(), shell.command(), env, shell.workingDir(), sink);
+              .start(
+                  run.token().runId(),
+                  RunAs.command(shell.user(), shell.command()),
+                  env,
+                  shell.workingDir(),
+                  sink);
     } catch (Exception e) {
       // IOException, or an IllegalArgumentException for an environment the OS cannot take.
       return done(Result.failedToStart(e));

@@ -14,8 +14,12 @@ import java.util.Map;
 })
 public sealed interface Action {
 
-  /** {@code /bin/sh -c command}, with extra environment and an optional working directory. */
-  record Shell(String command, Map<String, String> env, String workingDir) implements Action {
+  /**
+   * {@code /bin/sh -c command}, with extra environment, an optional working directory and an
+   * optional OS user to run as (null: the node's own).
+   */
+  record Shell(String command, Map<String, String> env, String workingDir, String user)
+      implements Action {
     public Shell {
       env = env == null ? Map.of() : Map.copyOf(env);
     }

@@ -215,6 +215,30 @@ class ApiTest {
   }
 
   @Test
+  void aShellJobRunsAsItsUser() {
+    String job =
+        """
+        {"name": "as-nobody", "schedule": "@yearly", "shell": {"command": "id -un", "user": "nobody"}}
+        """;
+    ApiClient.Response created = api.post("/jobs", job);
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.json().get("shell").get("user").asText()).isEqualTo("nobody");
+    String runId = api.post("/jobs/as-nobody/trigger", "").json().get("runId").asText();
+    Await.until(
+        Duration.ofSeconds(10),
+        "the run as nobody to succeed",
+        () -> "SUCCEEDED".equals(api.get("/runs/" + runId).json().path("status").asText()));
+    assertThat(api.get("/runs/" + runId).json().get("outputTail").asText()).isEqualTo("nobody\n");
+
+    assertError(
+        api.post(
+            "/jobs",
+            "{\"name\": \"j\", \"schedule\": \"@daily\", \"shell\": {\"command\": \"x\","
+                + " \"user\": \"-r\"}}"),
+        "shell.user");
+  }
+
+  @Test
   void badJobsAreRefusedNamingTheField() {
     assertError(api.post("/jobs", job("bad", "not a cron")), "schedule");
     assertError(api.post("/jobs", job("bad", "61 * * * *")), "schedule");

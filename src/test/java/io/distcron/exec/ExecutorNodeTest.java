@@ -100,7 +100,7 @@ class ExecutorNodeTest {
         Instant.now(),
         1,
         RunReason.MANUAL,
-        new Action.Shell("echo x >> " + count + "; sleep " + sleep, Map.of(), null),
+        new Action.Shell("echo x >> " + count + "; sleep " + sleep, Map.of(), null, null),
         60);
   }
 

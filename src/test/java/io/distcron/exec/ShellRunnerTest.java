@@ -62,6 +62,21 @@ class ShellRunnerTest {
     assertThat(r).isEqualTo(new Result(RunStatus.SUCCEEDED, 0, "hello\n", null));
   }
 
+  /** As cron runs a user's crontab: the user's identity and home, the job's environment kept. */
+  @Test
+  void runsAsAnotherUserKeepingTheJobsEnvironment() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        RunAs.possible(), "needs root, as shell.user does");
+    String command = RunAs.command("nobody", "id -un; echo \"$LOGNAME $MARK\"; echo 'it''s'");
+    Result r = runner.start(command, Map.of("MARK", "kept"), null, null).await(LONG);
+
+    assertThat(r).isEqualTo(new Result(RunStatus.SUCCEEDED, 0, "nobody\nnobody kept\nits\n", null));
+    Result missing =
+        runner.start(RunAs.command("no-such-user", "true"), null, null, null).await(LONG);
+    assertThat(missing.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(missing.outputTail()).contains("no-such-user");
+  }
+
   @Test
   void nonZeroExitFails() throws Exception {
     Result r = runner.start("echo before; exit 3", Map.of(), null, null).await(LONG);

@@ -84,7 +84,7 @@ final class EntityTestbed {
   }
 
   static Action shell() {
-    return new Action.Shell("sleep 100", Map.of(), null);
+    return new Action.Shell("sleep 100", Map.of(), null, null);
   }
 
   /** The cluster's members, by node: a test removes one, or brings it back as a new incarnation. */

@@ -78,7 +78,8 @@ class JobIndexTest {
             Map.of("team", "data", "env", "prod"),
             "0 3 * * *",
             "Europe/Paris",
-            new Action.Shell("pg_dump db > /tmp/\"x\".sql", Map.of("PGHOST", "db"), "/var/tmp"),
+            new Action.Shell(
+                "pg_dump db > /tmp/\"x\".sql", Map.of("PGHOST", "db"), "/var/tmp", null),
             600,
             true,
             OverlapPolicy.QUEUE_ONE,
