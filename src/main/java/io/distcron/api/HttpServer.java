@@ -118,10 +118,13 @@ public final class HttpServer {
                                 () ->
                                     Inputs.checkedUri(
                                         () ->
-                                            auth.secured(
-                                                () ->
-                                                    handleExceptions(
-                                                        errors.exceptionHandler(), () -> v1)))),
+                                            concat(
+                                                OpenApiRoute.route(),
+                                                auth.secured(
+                                                    () ->
+                                                        handleExceptions(
+                                                            errors.exceptionHandler(),
+                                                            () -> v1))))),
                             // The console's files are public; the API calls they make need a token.
                             ConsoleRoutes.route())));
     return Http.get(system)
