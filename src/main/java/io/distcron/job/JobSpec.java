@@ -1,6 +1,7 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
+import io.distcron.placement.JobTarget;
 import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * A validated job definition: what the entity persists. Built from the API's request by {@code
  * JobSpecs}. Policies left null (as in events written before they existed) take their defaults.
  * {@code managedBy}: the owner that applies it in bulk ({@code POST /api/v1/apply}), null for a job
- * defined one at a time.
+ * defined one at a time. {@code target}: the executors its runs may go to, null for any.
  */
 public record JobSpec(
     String name,
@@ -26,7 +27,8 @@ public record JobSpec(
     OverlapPolicy overlap,
     CatchUpPolicy catchUp,
     RetryPolicy retry,
-    String managedBy)
+    String managedBy,
+    JobTarget target)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -53,6 +55,7 @@ public record JobSpec(
         overlap,
         catchUp,
         retry,
-        owner);
+        owner,
+        target);
   }
 }

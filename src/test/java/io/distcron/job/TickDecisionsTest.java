@@ -360,6 +360,7 @@ class TickDecisionsTest {
         overlap,
         null,
         null,
+        null,
         null);
   }
 
@@ -376,6 +377,7 @@ class TickDecisionsTest {
         null,
         null,
         retry,
+        null,
         null);
   }
 
@@ -391,6 +393,7 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
         null,
         null);
   }

@@ -84,6 +84,7 @@ class JobIndexTest {
             OverlapPolicy.QUEUE_ONE,
             new CatchUpPolicy(CatchUpPolicy.Mode.LATEST, Duration.ofMinutes(5), 3),
             new RetryPolicy(3, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30)),
+            null,
             null);
     JobSpec noop =
         new JobSpec(
@@ -95,6 +96,7 @@ class JobIndexTest {
             new Action.Noop(),
             5,
             false,
+            null,
             null,
             null,
             null,
@@ -218,7 +220,19 @@ class JobIndexTest {
 
   private static JobSpec job(String name, Map<String, String> labels) {
     return new JobSpec(
-        name, "", labels, "* * * * *", "UTC", new Action.Noop(), 60, true, null, null, null, null);
+        name,
+        "",
+        labels,
+        "* * * * *",
+        "UTC",
+        new Action.Noop(),
+        60,
+        true,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   private static List<String> names(Page<JobIndex.Entry> page) {

@@ -77,6 +77,7 @@ class ReadSideHandlerTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
