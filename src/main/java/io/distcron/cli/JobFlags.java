@@ -152,6 +152,20 @@ final class JobFlags {
       description = "Longest wait between attempts (default 5m).")
   Duration retryMaxBackoff;
 
+  @Option(
+      names = "--target",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Run only on executors with this node label (repeatable: all must match), e.g."
+              + " zone=eu1 or host=web1.")
+  Map<String, String> target;
+
+  @Option(
+      names = "--target-mode",
+      paramLabel = "MODE",
+      description = "ANY (default): the least-loaded matching executor.")
+  String targetMode;
+
   /** Whether any field flag was given (not counting {@code -f}). */
   boolean any() {
     return name != null
@@ -177,7 +191,9 @@ final class JobFlags {
         || retryMax != null
         || retryBackoff != null
         || retryMultiplier != null
-        || retryMaxBackoff != null;
+        || retryMaxBackoff != null
+        || target != null
+        || targetMode != null;
   }
 
   /** Lays the flags over {@code spec} in place and returns it. */
@@ -235,6 +251,15 @@ final class JobFlags {
             if (retryBackoff != null) r.put("backoff", retryBackoff.toString());
             if (retryMultiplier != null) r.put("multiplier", retryMultiplier);
             if (retryMaxBackoff != null) r.put("maxBackoff", retryMaxBackoff.toString());
+          });
+    }
+    if (target != null || targetMode != null) {
+      withObject(
+          spec,
+          "target",
+          t -> {
+            if (target != null) t.set("nodeSelector", Api.JSON.valueToTree(target));
+            set(t, "mode", targetMode);
           });
     }
     return spec;

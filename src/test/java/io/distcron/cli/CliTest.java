@@ -148,7 +148,13 @@ class CliTest {
                 "--catch-up",
                 "LATEST",
                 "--description",
-                "from flags")
+                "from flags",
+                "--target",
+                "zone=eu1",
+                "--target",
+                "disk=ssd",
+                "--target-mode",
+                "ANY")
             .ok();
     assertThat(added.out()).startsWith("created job flags-job (next: ");
 
@@ -163,11 +169,15 @@ class CliTest {
     assertThat(job.get("retry").get("maxAttempts").asInt()).isEqualTo(3);
     assertThat(job.get("retry").get("backoff").asText()).isEqualTo("PT10S");
     assertThat(job.get("catchUp").get("policy").asText()).isEqualTo("LATEST");
+    assertThat(job.get("target").get("nodeSelector").get("zone").asText()).isEqualTo("eu1");
+    assertThat(job.get("target").get("nodeSelector").get("disk").asText()).isEqualTo("ssd");
+    assertThat(job.get("target").get("mode").asText()).isEqualTo("ANY");
 
     String shown = cli("job", "show", "flags-job").ok().out();
     assertThat(shown)
         .contains("name:", "flags-job", "from flags", "team=ops", "Europe/Berlin", "echo hi", "A=1")
-        .contains("status:", "ACTIVE", "timeout:", "600s", "overlap:", "ALLOW", "next:");
+        .contains("status:", "ACTIVE", "timeout:", "600s", "overlap:", "ALLOW", "next:")
+        .contains("target:", "disk=ssd,zone=eu1 (ANY)");
     assertThat(shown).containsPattern("schedule: +\\*/5 \\* \\* \\* \\* +\\(.*5.*\\)");
 
     cli("job", "add", "--name", "unlabelled", "--schedule", "@daily", "--noop").ok();
@@ -271,6 +281,7 @@ class CliTest {
         overlap: QUEUE_ONE
         catchUp: {policy: LATEST, window: PT6H, maxRuns: 7}
         retry: {maxAttempts: 4, backoff: PT5S, multiplier: 1.5, maxBackoff: PT1M}
+        target: {nodeSelector: {zone: eu1, host: web1}}
         ---
         name: full-http
         labels: {set: full}
@@ -579,10 +590,10 @@ class CliTest {
   void nodes() {
     Result table = cli("nodes").ok();
     assertThat(table.lines().get(0))
-        .matches("ADDRESS +ROLES +STATUS +RUNNING +CAPACITY +CPU +SELF");
+        .matches("ADDRESS +ROLES +STATUS +RUNNING +CAPACITY +CPU +SELF +LABELS");
     assertThat(table.lines()).hasSize(2);
     assertThat(table.lines().get(1))
-        .matches("127\\.0\\.0\\.1:\\d+ +executor,scheduler +Up +\\d+ +\\d+ +.+ +\\*");
+        .matches("127\\.0\\.0\\.1:\\d+ +executor,scheduler +Up +\\d+ +\\d+ +.+ +\\* +host=.+");
 
     JsonNode json = cli("--json", "nodes").ok().json();
     assertThat(json.get("items")).hasSize(1);
