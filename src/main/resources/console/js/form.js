@@ -24,7 +24,7 @@ const DEFAULTS = {
 
 // API field names that have no input of their own, and where their message goes instead.
 const ERROR_ALIASES = {shell: 'action', http: 'action', noop: 'action', catchUp: 'catchUp.policy',
-  retry: 'retry.maxAttempts'};
+  retry: 'retry.maxAttempts', target: 'target.nodeSelector'};
 
 const idOf = field => 'f-' + field.replace(/\./g, '-');
 const errIdOf = field => 'err-' + field.replace(/\./g, '-');
@@ -74,10 +74,12 @@ export async function formPage(main, ctx, editName) {
     retryMultiplier: input('retry.multiplier', {type: 'number', min: '1', max: '10', step: '0.1',
       value: v.retry && v.retry.multiplier}),
     retryMaxBackoff: input('retry.maxBackoff', {value: v.retry && v.retry.maxBackoff, placeholder: 'PT5M or 5m'}),
+    targetSelector: textarea('target.nodeSelector', {rows: '2', class: 'mono', placeholder: 'zone=eu1\nhost=web1'}),
   };
   // Text areas take their content as a value, never as markup.
   f.description.value = (job && job.description) || '';
   f.labels.value = linesOf(job && job.labels, '=');
+  f.targetSelector.value = linesOf(job && job.target && job.target.nodeSelector, '=');
   if (job && job.shell) {
     f.shellCommand.value = job.shell.command || '';
     f.shellEnv.value = linesOf(job.shell.env, '=');
@@ -169,7 +171,11 @@ export async function formPage(main, ctx, editName) {
               field('retry.maxAttempts', 'Max attempts', f.retryMaxAttempts, '1 = no retry.'),
               field('retry.backoff', 'Backoff', f.retryBackoff, 'Before the 2nd attempt.'),
               field('retry.multiplier', 'Multiplier', f.retryMultiplier, '1.0 to 10.0'),
-              field('retry.maxBackoff', 'Max backoff', f.retryMaxBackoff))),
+              field('retry.maxBackoff', 'Max backoff', f.retryMaxBackoff)),
+          h('h3', null, 'Where it runs', h('span', {class: 'muted small'}, ' — by node labels (see Cluster)')),
+          field('target.nodeSelector', 'Node selector', f.targetSelector,
+              'One key=value per line: only executors with every one of these labels run it, the least'
+              + ' loaded first. Empty: any executor. No match: the run fails and is retried per the policy.')),
       h('div', {class: 'form-actions'},
           submit,
           h('a', {class: 'btn', href: editing ? route('jobs', editName) : '#/jobs'}, 'Cancel')));
@@ -282,6 +288,7 @@ export async function formPage(main, ctx, editName) {
         multiplier: num(f.retryMultiplier, 'retry.multiplier'),
         maxBackoff: isoDuration(f.retryMaxBackoff.value),
       },
+      target: {nodeSelector: parseLines(f.targetSelector.value, '=', 'target.nodeSelector')},
     };
     const kind = (form.querySelector('input[name=action]:checked') || {}).value;
     if (kind === 'shell') {
