@@ -256,7 +256,7 @@ final class JobSpecs {
     }
     selector.forEach(
         (k, v) -> {
-          Inputs.text(k, "target.nodeSelector", MAX_LABEL_KEY);
+          Inputs.text(k, "target.nodeSelector", NodeLabels.MAX_KEY);
           if (!NodeLabels.KEY.matcher(k).matches()) {
             throw ApiError.badRequest(
                 "target.nodeSelector",
@@ -267,7 +267,7 @@ final class JobSpecs {
           }
           String field = "target.nodeSelector." + k;
           if (v == null) throw ApiError.badRequest(field, field + " must be a string");
-          Inputs.text(v, field, MAX_LABEL_VALUE);
+          Inputs.text(v, field, NodeLabels.MAX_VALUE);
           if (!NodeLabels.VALUE.matcher(v).matches()) {
             throw ApiError.badRequest(
                 field, field + " '" + v + "' is not a node label value: " + NodeLabels.SYNTAX);

@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  */
 public final class NodeLabels {
   public static final String HOST = "host";
+  public static final int MAX_KEY = 100;
+  public static final int MAX_VALUE = 253;
   public static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,99}");
   public static final Pattern VALUE = Pattern.compile("[A-Za-z0-9._:/@+-]{1,253}");
   public static final String SYNTAX =

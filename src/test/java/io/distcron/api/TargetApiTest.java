@@ -110,6 +110,12 @@ class TargetApiTest {
     assertError(
         job("bad", "{\"nodeSelector\": {\"zone\": \"" + "x".repeat(254) + "\"}}"),
         "target.nodeSelector.zone");
+    // As long as a node label may be (a host's full name).
+    String fqdn = "web1." + "a".repeat(243) + ".com";
+    assertThat(
+            api.post("/jobs", job("long-host", "{\"nodeSelector\": {\"host\": \"" + fqdn + "\"}}"))
+                .status())
+        .isEqualTo(201);
     String many =
         IntStream.rangeClosed(1, 65)
             .mapToObj(i -> "\"k" + i + "\": \"v\"")
