@@ -88,7 +88,7 @@ final class Guardian {
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     Stores stores = new Stores(new RunStore(ds), new JobIndex(ds, mapper), blocking);
     String self = Membership.selfNode(system);
-    Placement placement = new Placement(self, Membership.members(system));
+    Placement placement = new Placement(self, settings.nodeLabels(), Membership.members(system));
     Cluster cluster = Cluster.get(system);
     NodeFence fence = new NodeFence(self, () -> cluster.selfMember().status().toString());
 
@@ -136,7 +136,8 @@ final class Guardian {
         DispatcherSelector.fromConfig("pekko.actor.internal-dispatcher"));
     ctx.spawn(ExecutorDirectory.create(placement, executor), "executor-directory");
     ctx.spawn(
-        LoadPublisher.create(placement, inProgress, settings.executor().capacity()),
+        LoadPublisher.create(
+            placement, inProgress, settings.executor().capacity(), settings.nodeLabels()),
         "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence));
     Projections.init(system, ds, stores.runs(), stores.jobs(), metrics);

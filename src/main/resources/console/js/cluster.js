@@ -1,6 +1,7 @@
-// The cluster: every node with its roles, membership status, load and runs in progress, kept fresh.
+// The cluster: every node with its roles, membership status, load, runs in progress and labels, kept
+// fresh.
 
-import {h, s, replace, badge, localText, utcText} from './dom.js';
+import {h, s, replace, badge, labelChips, localText, utcText} from './dom.js';
 import {get} from './api.js';
 
 const REFRESH_MS = 3000;
@@ -18,7 +19,7 @@ export async function clusterPage(main, ctx) {
           h('table', {class: 'table nodes-table'},
               h('thead', null, h('tr', null,
                   h('th', null, 'Node'), h('th', null, 'Roles'), h('th', null, 'Status'),
-                  h('th', null, 'Runs in progress'), h('th', null, 'CPU'))),
+                  h('th', null, 'Runs in progress'), h('th', null, 'CPU'), h('th', null, 'Labels'))),
               tbody))));
 
   async function load() {
@@ -34,7 +35,7 @@ export async function clusterPage(main, ctx) {
     errorBox.hidden = true;
     nodes.sort((a, b) => a.address.localeCompare(b.address));
     replace(tbody, nodes.length ? nodes.map(nodeRow)
-      : h('tr', {class: 'empty'}, h('td', {colspan: '5'}, 'No members yet.')));
+      : h('tr', {class: 'empty'}, h('td', {colspan: '6'}, 'No members yet.')));
     const executors = nodes.filter(n => n.capacity != null);
     const running = executors.reduce((sum, n) => sum + (n.runsInProgress || 0), 0);
     const capacity = executors.reduce((sum, n) => sum + (n.capacity || 0), 0);
@@ -62,7 +63,8 @@ function nodeRow(n) {
         : h('div', {class: 'meter-line'},
             meter(share, `${n.runsInProgress} of ${n.capacity}`),
             h('span', {class: 'num'}, `${n.runsInProgress} / ${n.capacity}`))),
-      h('td', {class: 'num'}, n.cpuLoad == null ? '—' : `${Math.round(n.cpuLoad * 100)} %`));
+      h('td', {class: 'num'}, n.cpuLoad == null ? '—' : `${Math.round(n.cpuLoad * 100)} %`),
+      h('td', {class: 'node-labels'}, labelChips(n.labels)));
 }
 
 /** A bar for a share in [0, 1], drawn as SVG so that no inline style is needed. */

@@ -24,7 +24,7 @@ const DEFAULTS = {
 
 // API field names that have no input of their own, and where their message goes instead.
 const ERROR_ALIASES = {shell: 'action', http: 'action', noop: 'action', catchUp: 'catchUp.policy',
-  retry: 'retry.maxAttempts'};
+  retry: 'retry.maxAttempts', target: 'target.nodeSelector'};
 
 const idOf = field => 'f-' + field.replace(/\./g, '-');
 const errIdOf = field => 'err-' + field.replace(/\./g, '-');
@@ -57,6 +57,7 @@ export async function formPage(main, ctx, editName) {
     shellCommand: textarea('shell.command', {rows: '3', class: 'mono', placeholder: 'pg_dump app > /backups/app.sql'}),
     shellEnv: textarea('shell.env', {rows: '2', class: 'mono', placeholder: 'PGHOST=db'}),
     shellWorkingDir: input('shell.workingDir', {placeholder: '/tmp', class: 'mono'}),
+    shellUser: input('shell.user', {placeholder: 'backup', class: 'mono'}),
     httpMethod: select('http.method', METHODS.map(m => [m, m]), (v.http && v.http.method) || 'GET'),
     httpUrl: input('http.url', {placeholder: 'https://example.com/hook', class: 'mono'}),
     httpHeaders: textarea('http.headers', {rows: '2', class: 'mono', placeholder: 'Authorization: Bearer …'}),
@@ -77,14 +78,17 @@ export async function formPage(main, ctx, editName) {
     retryMultiplier: input('retry.multiplier', {type: 'number', min: '1', max: '10', step: '0.1',
       value: v.retry && v.retry.multiplier}),
     retryMaxBackoff: input('retry.maxBackoff', {value: v.retry && v.retry.maxBackoff, placeholder: 'PT5M or 5m'}),
+    targetSelector: textarea('target.nodeSelector', {rows: '2', class: 'mono', placeholder: 'zone=eu1\nhost=web1'}),
   };
   // Text areas take their content as a value, never as markup.
   f.description.value = (job && job.description) || '';
   f.labels.value = linesOf(job && job.labels, '=');
+  f.targetSelector.value = linesOf(job && job.target && job.target.nodeSelector, '=');
   if (job && job.shell) {
     f.shellCommand.value = job.shell.command || '';
     f.shellEnv.value = linesOf(job.shell.env, '=');
     f.shellWorkingDir.value = job.shell.workingDir || '';
+    f.shellUser.value = job.shell.user || '';
   }
   if (job && job.http) {
     f.httpUrl.value = job.http.url || '';
@@ -103,7 +107,8 @@ export async function formPage(main, ctx, editName) {
       field('shell.command', 'Command', f.shellCommand, 'Run with /bin/sh -c.'),
       h('div', {class: 'grid2'},
           field('shell.env', 'Environment', f.shellEnv, 'One NAME=value per line.'),
-          field('shell.workingDir', 'Working directory', f.shellWorkingDir, 'Empty: the node’s own.')));
+          field('shell.workingDir', 'Working directory', f.shellWorkingDir, 'Empty: the node’s own.'),
+          field('shell.user', 'Run as user', f.shellUser, 'Empty: the node’s own user. Needs nodes running as root.')));
   const httpBox = h('div', {class: 'action-box', id: 'action-http'},
       h('div', {class: 'grid-method'},
           field('http.method', 'Method', f.httpMethod),
@@ -178,7 +183,11 @@ export async function formPage(main, ctx, editName) {
               field('retry.maxAttempts', 'Max attempts', f.retryMaxAttempts, '1 = no retry.'),
               field('retry.backoff', 'Backoff', f.retryBackoff, 'Before the 2nd attempt.'),
               field('retry.multiplier', 'Multiplier', f.retryMultiplier, '1.0 to 10.0'),
-              field('retry.maxBackoff', 'Max backoff', f.retryMaxBackoff))),
+              field('retry.maxBackoff', 'Max backoff', f.retryMaxBackoff)),
+          h('h3', null, 'Where it runs', h('span', {class: 'muted small'}, ' — by node labels (see Cluster)')),
+          field('target.nodeSelector', 'Node selector', f.targetSelector,
+              'One key=value per line: only executors with every one of these labels run it, the least'
+              + ' loaded first. Empty: any executor. No match: the run fails and is retried per the policy.')),
       h('div', {class: 'form-actions'},
           submit,
           h('a', {class: 'btn', href: editing ? route('jobs', editName) : '#/jobs'}, 'Cancel')));
@@ -296,6 +305,7 @@ export async function formPage(main, ctx, editName) {
         multiplier: num(f.retryMultiplier, 'retry.multiplier'),
         maxBackoff: isoDuration(f.retryMaxBackoff.value),
       },
+      target: {nodeSelector: parseLines(f.targetSelector.value, '=', 'target.nodeSelector')},
     };
     const kind = (form.querySelector('input[name=action]:checked') || {}).value;
     if (kind === 'shell') {
@@ -303,6 +313,7 @@ export async function formPage(main, ctx, editName) {
         command: f.shellCommand.value,
         env: parseLines(f.shellEnv.value, '=', 'shell.env'),
         workingDir: f.shellWorkingDir.value.trim() || null,
+        user: f.shellUser.value.trim() || null,
       };
     } else if (kind === 'http') {
       body.http = {

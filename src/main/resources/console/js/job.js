@@ -80,6 +80,9 @@ export async function jobPage(main, ctx, name) {
             fact('Time zone', job.timezone),
             fact('Action', actionView(job)),
             fact('Labels', labelChips(job.labels)),
+            fact('Runs on', job.target
+              ? h('span', {id: 'job-target'}, labelChips(job.target.nodeSelector))
+              : h('span', {class: 'muted', id: 'job-target'}, 'any executor')),
             fact('Next fires', nextFires(job)),
             fact('Timeout', duration(job.timeoutSeconds * 1000)),
             fact('Overlap', job.overlap),

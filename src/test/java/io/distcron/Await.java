@@ -17,4 +17,18 @@ public final class Await {
       LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
     }
   }
+
+  /**
+   * {@code condition}, asked at most every 300 ms (false in between): for conditions that cost a
+   * round of HTTP calls to the nodes.
+   */
+  public static BooleanSupplier every(BooleanSupplier condition) {
+    long[] next = {System.nanoTime()};
+    return () -> {
+      long now = System.nanoTime();
+      if (now - next[0] < 0) return false;
+      next[0] = now + 300_000_000L;
+      return condition.getAsBoolean();
+    };
+  }
 }

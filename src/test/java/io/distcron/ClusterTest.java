@@ -1,5 +1,6 @@
 package io.distcron;
 
+import static io.distcron.Await.every;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -191,19 +191,6 @@ class ClusterTest {
               return false;
             }));
     return since[0];
-  }
-
-  /**
-   * {@code condition}, asked at most every 300 ms: each ask is a round of HTTP calls to the nodes.
-   */
-  private static BooleanSupplier every(BooleanSupplier condition) {
-    long[] next = {System.nanoTime()};
-    return () -> {
-      long now = System.nanoTime();
-      if (now - next[0] < 0) return false;
-      next[0] = now + 300_000_000L;
-      return condition.getAsBoolean();
-    };
   }
 
   private Node start(Map<String, Object> db, List<String> seeds, int port, int capacity) {

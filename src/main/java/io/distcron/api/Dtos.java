@@ -30,6 +30,7 @@ public final class Dtos {
       String jitter,
       String startAt,
       String endAt,
+      TargetDto target,
       // What a job's GET shows but a write does not take: accepted and ignored, so that a job as
       // listed can be sent back as it is (jobs as code: export, then apply).
       JsonNode scheduleDescription,
@@ -62,6 +63,9 @@ public final class Dtos {
   public record RetryDto(
       Integer maxAttempts, String backoff, Double multiplier, String maxBackoff) {}
 
+  /** {@code mode}: {@code ANY} (the default), the least-loaded matching executor per run. */
+  public record TargetDto(Map<String, String> nodeSelector, String mode) {}
+
   public record JobDto(
       String name,
       String description,
@@ -80,6 +84,7 @@ public final class Dtos {
       @JsonInclude(JsonInclude.Include.NON_NULL) String jitter,
       @JsonInclude(JsonInclude.Include.NON_NULL) Instant startAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Instant endAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) TargetDto target,
       @JsonInclude(JsonInclude.Include.NON_NULL) String managedBy,
       String status,
       List<Instant> nextFireTimes,
@@ -173,7 +178,8 @@ public final class Dtos {
       @JsonInclude(JsonInclude.Include.NON_NULL) String token) {}
 
   /**
-   * A cluster member; the load figures are null for a node that runs nothing (no executor role).
+   * A cluster member; the load figures are null for a node that runs nothing (no executor role),
+   * and its labels are null when unknown (they come with an executor's load).
    */
   public record NodeDto(
       String address,
@@ -182,5 +188,6 @@ public final class Dtos {
       boolean self,
       Integer runsInProgress,
       Integer capacity,
-      Double cpuLoad) {}
+      Double cpuLoad,
+      Map<String, String> labels) {}
 }

@@ -4,6 +4,8 @@ import io.distcron.exec.HttpRunner;
 import io.distcron.exec.RunAs;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
+import io.distcron.placement.JobTarget;
+import io.distcron.placement.NodeLabels;
 import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.CronSchedule;
@@ -23,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.Uri;
@@ -111,7 +114,8 @@ final class JobSpecs {
             jitter(r.jitter(), schedule, now),
             startAt,
             endAt,
-            null);
+            null,
+            target(r));
     int bytes = textBytes(spec);
     if (bytes > MAX_SPEC_BYTES) {
       throw ApiError.badRequest(
@@ -279,6 +283,52 @@ final class JobSpecs {
         });
   }
 
+  /**
+   * Null for no target: none given, or an empty selector (which every node matches). A selector
+   * entry no node label can equal could never match, so it is refused rather than left to fail
+   * every run.
+   */
+  private static JobTarget target(Dtos.JobRequest r) {
+    Dtos.TargetDto t = r.target();
+    if (t == null) return null;
+    if (r.noop() != null) {
+      throw ApiError.badRequest("target", "a noop job runs nothing anywhere: it takes no target");
+    }
+    JobTarget.Mode mode = null;
+    if (t.mode() != null) {
+      if (t.mode().trim().equalsIgnoreCase("ALL")) {
+        throw ApiError.badRequest("target.mode", "target.mode ALL is not supported yet");
+      }
+      mode = enumValue(JobTarget.Mode.class, t.mode(), "target.mode");
+    }
+    Map<String, String> selector = t.nodeSelector();
+    if (selector == null || selector.isEmpty()) return null;
+    if (selector.size() > NodeLabels.MAX) {
+      throw ApiError.badRequest(
+          "target.nodeSelector", "target.nodeSelector holds at most " + NodeLabels.MAX + " labels");
+    }
+    selector.forEach(
+        (k, v) -> {
+          Inputs.text(k, "target.nodeSelector", NodeLabels.MAX_KEY);
+          if (!NodeLabels.KEY.matcher(k).matches()) {
+            throw ApiError.badRequest(
+                "target.nodeSelector",
+                "target.nodeSelector key '"
+                    + k
+                    + "' is not a node label key: "
+                    + NodeLabels.SYNTAX);
+          }
+          String field = "target.nodeSelector." + k;
+          if (v == null) throw ApiError.badRequest(field, field + " must be a string");
+          Inputs.text(v, field, NodeLabels.MAX_VALUE);
+          if (!NodeLabels.VALUE.matcher(v).matches()) {
+            throw ApiError.badRequest(
+                field, field + " '" + v + "' is not a node label value: " + NodeLabels.SYNTAX);
+          }
+        });
+    return new JobTarget(selector, mode);
+  }
+
   private static Action action(Dtos.JobRequest r) {
     long actions = Stream.of(r.shell(), r.http(), r.noop()).filter(Objects::nonNull).count();
     if (actions > 1) {
@@ -424,6 +474,8 @@ final class JobSpecs {
     List<String> texts = new ArrayList<>();
     texts.addAll(List.of(s.name(), s.description(), s.schedule(), s.timezone()));
     s.labels().forEach((k, v) -> texts.addAll(List.of(k, v)));
+    if (s.target() != null)
+      s.target().nodeSelector().forEach((k, v) -> texts.addAll(List.of(k, v)));
     if (s.action() instanceof Action.Shell sh) {
       texts.add(sh.command());
       if (sh.workingDir() != null) texts.add(sh.workingDir());
@@ -475,6 +527,10 @@ final class JobSpecs {
         s.jitter() == null ? null : s.jitter().toString(),
         s.startAt(),
         s.endAt(),
+        s.target() == null
+            ? null
+            : new Dtos.TargetDto(
+                new TreeMap<>(s.target().nodeSelector()), s.target().mode().name()),
         s.managedBy(),
         s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),

@@ -7,6 +7,7 @@ import io.distcron.placement.NodeLoad;
 import io.distcron.placement.Placement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
@@ -37,6 +38,7 @@ final class NodeRoutes {
             m -> {
               String node = ExecutorDirectory.nodeOf(m.address(), placement.selfNode());
               NodeLoad load = placement.loads().get(node);
+              boolean self = node.equals(placement.selfNode());
               List<String> roles =
                   m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList();
               nodes.add(
@@ -44,10 +46,11 @@ final class NodeRoutes {
                       node,
                       roles,
                       m.status().toString(),
-                      node.equals(placement.selfNode()),
+                      self,
                       load == null ? null : load.running(),
                       load == null ? null : load.capacity(),
-                      load == null ? null : load.cpuLoad()));
+                      load == null ? null : load.cpuLoad(),
+                      load == null && !self ? null : new TreeMap<>(placement.labels(node))));
             });
     return nodes;
   }

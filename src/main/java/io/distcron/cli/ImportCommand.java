@@ -1,9 +1,8 @@
 package io.distcron.cli;
 
+import io.distcron.placement.NodeLabels;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +73,7 @@ final class ImportCommand extends GroupCommand {
     void run(Api api, Printer out) {
       if (anywhere && host != null) throw usage("--host and --anywhere exclude each other");
       if (system && user != null) throw usage("--user and --system exclude each other");
-      String pinned = anywhere ? null : host != null ? host : localHost();
+      String pinned = anywhere ? null : host != null ? host : NodeLabels.hostname();
       PrintWriter err = spec.commandLine().getErr();
       for (Path file : files) {
         Path absolute = file.toAbsolutePath().normalize();
@@ -110,15 +109,6 @@ final class ImportCommand extends GroupCommand {
           ("crontab:" + (host == null ? "any" : host) + ":" + file)
               .replaceAll("[^A-Za-z0-9._:/@+=-]", "-");
       return owner.length() <= 200 ? owner : owner.substring(owner.length() - 200);
-    }
-
-    /** The name this machine's node labels itself with: see the node's {@code host} label. */
-    private static String localHost() {
-      try {
-        return InetAddress.getLocalHost().getHostName();
-      } catch (UnknownHostException e) {
-        throw CliException.usage("cannot tell this machine's name; give --host or --anywhere");
-      }
     }
   }
 }

@@ -164,6 +164,12 @@ final class JobCommand extends GroupCommand {
       action(j, f);
       JsonNode c = j.path("catchUp");
       JsonNode r = j.path("retry");
+      JsonNode target = j.path("target");
+      f.add(
+          "target",
+          target.isObject()
+              ? Text.pairs(target.get("nodeSelector")) + " (" + Text.str(target, "mode") + ")"
+              : null);
       f.add("timeout", j.path("timeoutSeconds").asInt() + "s")
           .add("overlap", Text.str(j, "overlap"))
           .add("jitter", Text.str(j, "jitter"))

@@ -168,6 +168,20 @@ final class JobFlags {
   @Option(names = "--end-at", paramLabel = "INSTANT", description = "No ticks after this.")
   String endAt;
 
+  @Option(
+      names = "--target",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Run only on executors with this node label (repeatable: all must match), e.g."
+              + " zone=eu1 or host=web1.")
+  Map<String, String> target;
+
+  @Option(
+      names = "--target-mode",
+      paramLabel = "MODE",
+      description = "ANY (default): the least-loaded matching executor.")
+  String targetMode;
+
   /** Whether any field flag was given (not counting {@code -f}). */
   boolean any() {
     return name != null
@@ -196,7 +210,9 @@ final class JobFlags {
         || retryMaxBackoff != null
         || jitter != null
         || startAt != null
-        || endAt != null;
+        || endAt != null
+        || target != null
+        || targetMode != null;
   }
 
   /** Lays the flags over {@code spec} in place and returns it. */
@@ -257,6 +273,15 @@ final class JobFlags {
             if (retryBackoff != null) r.put("backoff", retryBackoff.toString());
             if (retryMultiplier != null) r.put("multiplier", retryMultiplier);
             if (retryMaxBackoff != null) r.put("maxBackoff", retryMaxBackoff.toString());
+          });
+    }
+    if (target != null || targetMode != null) {
+      withObject(
+          spec,
+          "target",
+          t -> {
+            if (target != null) t.set("nodeSelector", Api.JSON.valueToTree(target));
+            set(t, "mode", targetMode);
           });
     }
     return spec;

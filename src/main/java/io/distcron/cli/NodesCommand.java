@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 
-/** {@code distcron nodes}: the cluster's members with their roles, status and load. */
+/** {@code distcron nodes}: the cluster's members with their roles, status, load and labels. */
 @Command(
     name = "nodes",
     mixinStandardHelpOptions = true,
-    description = "List the cluster's nodes: roles, status, load.")
+    description = "List the cluster's nodes: roles, status, load, labels.")
 final class NodesCommand extends ApiCommand {
   @Override
   void run(Api api, Printer out) {
@@ -19,7 +19,8 @@ final class NodesCommand extends ApiCommand {
       out.json(body);
       return;
     }
-    Table table = new Table("ADDRESS", "ROLES", "STATUS", "RUNNING", "CAPACITY", "CPU", "SELF");
+    Table table =
+        new Table("ADDRESS", "ROLES", "STATUS", "RUNNING", "CAPACITY", "CPU", "SELF", "LABELS");
     for (JsonNode n : body.path("items")) {
       List<String> roles = new ArrayList<>();
       n.path("roles").forEach(r -> roles.add(r.asText()));
@@ -33,7 +34,8 @@ final class NodesCommand extends ApiCommand {
           cpu == null || cpu.isNull() || cpu.asDouble() < 0
               ? null
               : String.format(Locale.ROOT, "%.2f", cpu.asDouble()),
-          n.path("self").asBoolean() ? "*" : "");
+          n.path("self").asBoolean() ? "*" : "",
+          Text.pairs(n.get("labels")));
     }
     table.print(out.writer());
   }

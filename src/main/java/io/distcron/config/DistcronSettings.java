@@ -1,10 +1,15 @@
 package io.distcron.config;
 
 import com.typesafe.config.Config;
+import io.distcron.placement.NodeLabels;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
-/** Every distcron knob, read once from the {@code distcron} block. */
+/**
+ * Every distcron knob, read once from the {@code distcron} block. {@code nodeLabels}: this node's
+ * labels, the implicit {@code host} included ({@link NodeLabels}).
+ */
 public record DistcronSettings(
     Path dataDir,
     String httpHost,
@@ -17,7 +22,8 @@ public record DistcronSettings(
     Journal journal,
     Retention retention,
     Auth auth,
-    Lease lease) {
+    Lease lease,
+    Map<String, String> nodeLabels) {
 
   public record Db(String url, String user, String password, int poolSize) {
     public boolean isPostgres() {
@@ -88,6 +94,7 @@ public record DistcronSettings(
         new Lease(
             c.getDuration("lease.duration"),
             c.getDuration("lease.ping-interval"),
-            c.getDuration("lease.watchdog-timeout")));
+            c.getDuration("lease.watchdog-timeout")),
+        NodeLabels.parse(c.getString("node.labels"), NodeLabels.hostname()));
   }
 }

@@ -5,6 +5,7 @@ import io.distcron.cluster.NodeFence;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
 import io.distcron.metrics.NodeMetrics;
+import io.distcron.placement.JobTarget;
 import io.distcron.placement.Placement;
 import io.distcron.run.Action;
 import io.distcron.run.RunIds;
@@ -636,18 +637,17 @@ public final class JobEntity
                 metrics.runFinished(name, RunStatus.SUCCEEDED);
               });
     }
-    var target = deps.placement().candidates(Set.of()).stream().findFirst();
+    JobTarget where = state.spec().target();
+    var target = deps.placement().candidates(where, Set.of()).stream().findFirst();
     if (target.isEmpty()) {
+      String why =
+          where == null
+              ? "no executor node available"
+              : "no executor matches target " + where.describe();
       List<Event> events = new ArrayList<>();
       events.add(new RunFired(runId, scheduledAt, now, reason, attempt, null, false, 0, 0, jitter));
       events.addAll(
-          finishing(
-              state,
-              runId,
-              scheduledAt,
-              attempt,
-              RunOutcome.of(RunStatus.FAILED, "no executor node available"),
-              now));
+          finishing(state, runId, scheduledAt, attempt, RunOutcome.of(RunStatus.FAILED, why), now));
       return Effect()
           .persist(events)
           .thenRun(
@@ -741,7 +741,12 @@ public final class JobEntity
   private ReplyEffect<Event, JobState> redirect(
       JobState state, RunToken token, ExecutorNode.Refused refused) {
     handOffs.offered(token.runId(), refused.node());
-    var next = deps.placement().candidates(handOffs.offeredTo(token.runId())).stream().findFirst();
+    var next =
+        deps
+            .placement()
+            .candidates(state.spec().target(), handOffs.offeredTo(token.runId()))
+            .stream()
+            .findFirst();
     if (next.isEmpty()) {
       return finish(
               state,

@@ -1,6 +1,7 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
+import io.distcron.placement.JobTarget;
 import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.CronSchedule;
@@ -17,7 +18,8 @@ import java.util.regex.Pattern;
  * JobSpecs}. Policies left null (as in events written before they existed) take their defaults.
  * {@code managedBy}: the owner that applies it in bulk ({@code POST /api/v1/apply}), null for a job
  * defined one at a time. {@code jitter}: each tick's run starts up to that long after the tick
- * (null: none); {@code startAt}, {@code endAt}: no ticks before or after (null: open).
+ * (null: none); {@code startAt}, {@code endAt}: no ticks before or after (null: open). {@code
+ * target}: the executors its runs may go to, null for any.
  */
 public record JobSpec(
     String name,
@@ -34,7 +36,8 @@ public record JobSpec(
     Duration jitter,
     Instant startAt,
     Instant endAt,
-    String managedBy)
+    String managedBy,
+    JobTarget target)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -64,7 +67,8 @@ public record JobSpec(
         jitter,
         startAt,
         endAt,
-        owner);
+        owner,
+        target);
   }
 
   /** When the job fires: its schedule, {@code H} hashed from its name, within its bounds. */

@@ -3,6 +3,7 @@ package io.distcron.placement;
 import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -34,8 +35,12 @@ public final class LoadPublisher {
   private record Published(Replicator.UpdateResponse<LWWMap<String, NodeLoad>> response)
       implements Command {}
 
-  /** {@code inProgress} null: this node runs nothing, it only reads the others' loads. */
-  public static Behavior<?> create(Placement placement, AtomicInteger inProgress, int capacity) {
+  /**
+   * {@code inProgress} null: this node runs nothing, it only reads the others' loads. {@code
+   * labels} go with every load, so every node knows every executor's labels.
+   */
+  public static Behavior<?> create(
+      Placement placement, AtomicInteger inProgress, int capacity, Map<String, String> labels) {
     return Behaviors.<Command>setup(
         ctx ->
             DistributedData.<Command, LWWMap<String, NodeLoad>>withReplicatorMessageAdapter(
@@ -58,7 +63,8 @@ public final class LoadPublisher {
                                         new NodeLoad(
                                             inProgress.get(),
                                             capacity,
-                                            Math.max(0, os.getCpuLoad()));
+                                            Math.max(0, os.getCpuLoad()),
+                                            labels);
                                     replicator.askUpdate(
                                         replyTo ->
                                             new Replicator.Update<>(

@@ -39,6 +39,7 @@ public final class Placement {
   public record Target(String node, long uid, ActorRef<ExecutorNode.Command> ref) {}
 
   private final String selfNode;
+  private final Map<String, String> selfLabels;
   private final Members members;
   private volatile Map<String, ActorRef<ExecutorNode.Command>> executors = Map.of();
   private volatile Map<String, NodeLoad> loads = Map.of();
@@ -49,8 +50,12 @@ public final class Placement {
    */
   private final Map<String, AtomicInteger> sentSinceLoads = new ConcurrentHashMap<>();
 
-  public Placement(String selfNode, Members members) {
+  /**
+   * {@code selfLabels}: this node's own labels, known before its first published load comes back.
+   */
+  public Placement(String selfNode, Map<String, String> selfLabels, Members members) {
     this.selfNode = selfNode;
+    this.selfLabels = Map.copyOf(selfLabels);
     this.members = members;
   }
 
@@ -82,15 +87,34 @@ public final class Placement {
     return executors.keySet();
   }
 
-  /** Executors to try for a run, best first, leaving out those already tried and non-members. */
-  public List<Target> candidates(Set<String> exclude) {
+  /**
+   * A node's labels as it last published them (this node's own even before that); empty if unknown.
+   */
+  public Map<String, String> labels(String node) {
+    NodeLoad load = loads.get(node);
+    if (load != null) return load.labels();
+    return node.equals(selfNode) ? selfLabels : Map.of();
+  }
+
+  /**
+   * Executors to try for a run, best first: those {@code target} selects (any, for null), leaving
+   * out those already tried and non-members.
+   */
+  public List<Target> candidates(JobTarget target, Set<String> exclude) {
     Set<String> open =
         executors.keySet().stream().filter(n -> !exclude.contains(n)).collect(Collectors.toSet());
+    if (target != null) {
+      Map<String, Map<String, String>> labels = new HashMap<>();
+      open.forEach(n -> labels.put(n, labels(n)));
+      open = target.matching(open, labels);
+    }
     Map<String, NodeLoad> estimated = new HashMap<>(loads);
     sentSinceLoads.forEach(
         (node, sent) ->
             estimated.computeIfPresent(
-                node, (n, l) -> new NodeLoad(l.running() + sent.get(), l.capacity(), l.cpuLoad())));
+                node,
+                (n, l) ->
+                    new NodeLoad(l.running() + sent.get(), l.capacity(), l.cpuLoad(), l.labels())));
     return LeastLoaded.order(estimated, open, ThreadLocalRandom.current()).stream()
         .map(this::executor)
         .flatMap(Optional::stream)

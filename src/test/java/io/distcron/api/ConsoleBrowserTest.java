@@ -187,6 +187,7 @@ class ConsoleBrowserTest {
     retype("f-retry-backoff", "30s");
     retype("f-retry-multiplier", "1.5");
     retype("f-retry-maxBackoff", "PT10M");
+    type("f-target-nodeSelector", "zone=eu1\ndisk=ssd");
     click(By.id("f-enabled")); // off
     click(By.id("save-job"));
 
@@ -214,6 +215,9 @@ class ConsoleBrowserTest {
     assertThat(job.get("retry").get("backoff").asText()).isEqualTo("PT30S");
     assertThat(job.get("retry").get("multiplier").asDouble()).isEqualTo(1.5);
     assertThat(job.get("retry").get("maxBackoff").asText()).isEqualTo("PT10M");
+    assertThat(job.get("target").get("nodeSelector").get("zone").asText()).isEqualTo("eu1");
+    assertThat(job.get("target").get("nodeSelector").get("disk").asText()).isEqualTo("ssd");
+    assertThat(byId("job-target").getText()).contains("disk=ssd", "zone=eu1");
 
     // Edit: the form comes back filled in; a change is saved with PUT.
     click(By.cssSelector("a[data-action=edit]"));
@@ -221,6 +225,8 @@ class ConsoleBrowserTest {
     waitFor(d -> "0 9 * * MON-FRI".equals(byId("f-schedule").getAttribute("value")));
     assertThat(byId("f-name").getAttribute("readonly")).isNotNull();
     assertThat(byId("f-shell-env").getAttribute("value")).contains("GREETING=hello");
+    assertThat(byId("f-target-nodeSelector").getAttribute("value"))
+        .contains("zone=eu1", "disk=ssd");
     assertThat(byId("f-enabled").isSelected()).isFalse();
     retype("f-schedule", "@hourly");
     click(By.id("f-enabled")); // on again
@@ -234,6 +240,7 @@ class ConsoleBrowserTest {
     assertThat(edited.get("enabled").asBoolean()).isTrue();
     assertThat(edited.get("retry").get("maxAttempts").asInt()).isEqualTo(3);
     assertThat(edited.get("labels").get("tier").asText()).isEqualTo("gold");
+    assertThat(edited.get("target")).isEqualTo(job.get("target"));
   }
 
   @Test
@@ -293,6 +300,14 @@ class ConsoleBrowserTest {
     retype("f-name", "made-in-console");
     click(By.id("save-job"));
     waitForText(By.cssSelector("#field-name #err-name"), "made-in-console");
+
+    // A node selector no node label can match: shown at the selector.
+    retype("f-name", "bad-target");
+    type("f-target-nodeSelector", "zone=eu 1");
+    click(By.id("save-job"));
+    waitForText(
+        By.cssSelector("#field-target-nodeSelector #err-target-nodeSelector"), "not a node label");
+    assertThat(api.get("/jobs/bad-target").status()).isEqualTo(404);
   }
 
   @Test
@@ -445,7 +460,8 @@ class ConsoleBrowserTest {
         .contains("this node")
         .contains("executor")
         .contains("scheduler")
-        .contains("UP");
+        .contains("UP")
+        .contains("host=");
     assertThat(row.findElement(By.cssSelector(".badge")).getAttribute("class")).contains("st-ok");
     waitForText(By.id("cluster-summary"), "1 node");
     String updated = byId("nodes-updated").getText();

@@ -152,7 +152,13 @@ class CliTest {
                 "--end-at",
                 "2099-01-01T00:00:00Z",
                 "--description",
-                "from flags")
+                "from flags",
+                "--target",
+                "zone=eu1",
+                "--target",
+                "disk=ssd",
+                "--target-mode",
+                "ANY")
             .ok();
     assertThat(added.out()).startsWith("created job flags-job (next: ");
 
@@ -169,11 +175,15 @@ class CliTest {
     assertThat(job.get("catchUp").get("policy").asText()).isEqualTo("LATEST");
     assertThat(job.get("jitter").asText()).isEqualTo("PT1M30S");
     assertThat(job.get("endAt").asText()).isEqualTo("2099-01-01T00:00:00Z");
+    assertThat(job.get("target").get("nodeSelector").get("zone").asText()).isEqualTo("eu1");
+    assertThat(job.get("target").get("nodeSelector").get("disk").asText()).isEqualTo("ssd");
+    assertThat(job.get("target").get("mode").asText()).isEqualTo("ANY");
 
     String shown = cli("job", "show", "flags-job").ok().out();
     assertThat(shown)
         .contains("name:", "flags-job", "from flags", "team=ops", "Europe/Berlin", "echo hi", "A=1")
-        .contains("status:", "ACTIVE", "timeout:", "600s", "overlap:", "ALLOW", "next:");
+        .contains("status:", "ACTIVE", "timeout:", "600s", "overlap:", "ALLOW", "next:")
+        .contains("target:", "disk=ssd,zone=eu1 (ANY)");
     assertThat(shown).containsPattern("schedule: +\\*/5 \\* \\* \\* \\* +\\(.*5.*\\)");
 
     cli("job", "add", "--name", "unlabelled", "--schedule", "@daily", "--noop").ok();
@@ -256,6 +266,52 @@ class CliTest {
     assertThat(stdin.err()).startsWith("give --owner when reading standard input");
   }
 
+  /**
+   * A crontab imported twice changes nothing; a deleted line is pruned; jobs are pinned to this
+   * machine's host label, and a pinned job really runs here.
+   */
+  @Test
+  void importCrontabTwiceChangesNothingAndPruneRemovesDeletedLines(@TempDir Path dir)
+      throws IOException {
+    Path tab = dir.resolve("alice");
+    Files.writeString(tab, CrontabTest.ALICE);
+    Result first = cli("import", "crontab", tab.toString());
+    assertThat(first.code()).as(first.err()).isZero();
+    assertThat(first.out()).contains("created alice-db-backup", "5 created");
+    assertThat(first.err()).contains("warning", "MAILTO");
+    JsonNode job = cli("job", "show", "alice-line-14", "--json").ok().json();
+    assertThat(job.at("/target/nodeSelector/host").asText())
+        .isEqualTo(io.distcron.placement.NodeLabels.hostname());
+    assertThat(job.get("managedBy").asText()).startsWith("crontab:").endsWith("/alice");
+    assertThat(job.at("/shell/env/LOG_LEVEL").asText()).isEqualTo("debug");
+
+    Result again = cli("import", "crontab", tab.toString());
+    assertThat(again.out()).isEqualTo("0 created, 0 updated, 5 unchanged, 0 deleted\n");
+
+    String shorter =
+        CrontabTest.ALICE.replace("@daily   find /tmp -mtime +7 -delete\n", "# (removed)\n");
+    Files.writeString(tab, shorter);
+    Result dry = cli("import", "crontab", tab.toString(), "--prune", "--dry-run");
+    assertThat(dry.out()).contains("would be deleted alice-line-11");
+    Result pruned = cli("import", "crontab", tab.toString(), "--prune");
+    assertThat(pruned.out())
+        .isEqualTo("deleted alice-line-11\n0 created, 0 updated, 4 unchanged, 1 deleted\n");
+    assertThat(cli("job", "show", "alice-line-11").code()).isEqualTo(CliException.API);
+
+    Path boot = dir.resolve("boot");
+    Files.writeString(boot, "@reboot /usr/local/bin/agent\n");
+    Result refused = cli("import", "crontab", boot.toString());
+    assertThat(refused.code()).isEqualTo(CliException.USAGE);
+    assertThat(refused.err()).contains("boot:1: @reboot");
+
+    // A pinned shell job of the import runs on this machine's node.
+    Path echo = dir.resolve("echo");
+    Files.writeString(echo, "# name: hello\n0 0 1 1 * echo pinned%ignored\n");
+    cli("import", "crontab", echo.toString(), "--prefix", "tab-").ok();
+    String run = trigger("tab-hello");
+    awaitStatus(run, "SUCCEEDED");
+  }
+
   /** What export writes, apply takes back unchanged: every field, YAML and JSON, and ls --json. */
   @Test
   void exportThenApplyChangesNothing(@TempDir Path dir) throws IOException {
@@ -280,6 +336,7 @@ class CliTest {
         overlap: QUEUE_ONE
         catchUp: {policy: LATEST, window: PT6H, maxRuns: 7}
         retry: {maxAttempts: 4, backoff: PT5S, multiplier: 1.5, maxBackoff: PT1M}
+        target: {nodeSelector: {zone: eu1, host: web1}}
         ---
         name: full-http
         labels: {set: full}
@@ -588,10 +645,10 @@ class CliTest {
   void nodes() {
     Result table = cli("nodes").ok();
     assertThat(table.lines().get(0))
-        .matches("ADDRESS +ROLES +STATUS +RUNNING +CAPACITY +CPU +SELF");
+        .matches("ADDRESS +ROLES +STATUS +RUNNING +CAPACITY +CPU +SELF +LABELS");
     assertThat(table.lines()).hasSize(2);
     assertThat(table.lines().get(1))
-        .matches("127\\.0\\.0\\.1:\\d+ +executor,scheduler +Up +\\d+ +\\d+ +.+ +\\*");
+        .matches("127\\.0\\.0\\.1:\\d+ +executor,scheduler +Up +\\d+ +\\d+ +.+ +\\* +host=.+");
 
     JsonNode json = cli("--json", "nodes").ok().json();
     assertThat(json.get("items")).hasSize(1);

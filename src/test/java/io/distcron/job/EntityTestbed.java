@@ -9,6 +9,7 @@ import io.distcron.cluster.NodeFence;
 import io.distcron.config.Configs;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
+import io.distcron.placement.JobTarget;
 import io.distcron.placement.NodeLoad;
 import io.distcron.placement.Placement;
 import io.distcron.run.Action;
@@ -173,7 +174,7 @@ final class EntityTestbed {
     this.kit = kit;
     this.name = name;
     this.time = ManualTime.get(kit.system());
-    this.placement = new Placement(NODE_A, members);
+    this.placement = new Placement(NODE_A, Map.of(), members);
     Map<String, ActorRef<ExecutorNode.Command>> refs = new HashMap<>();
     Map<String, NodeLoad> loads = new HashMap<>();
     for (int i = 0; i < nodes.length; i++) {
@@ -224,7 +225,36 @@ final class EntityTestbed {
       RetryPolicy retry) {
     return new JobSpec(
         name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null, null,
-        null, null);
+        null, null, null);
+  }
+
+  /** {@code spec} restricted to the executors {@code target} selects. */
+  static JobSpec targeted(JobSpec spec, JobTarget target) {
+    return new JobSpec(
+        spec.name(),
+        spec.description(),
+        spec.labels(),
+        spec.schedule(),
+        spec.timezone(),
+        spec.action(),
+        spec.timeoutSeconds(),
+        spec.enabled(),
+        spec.overlap(),
+        spec.catchUp(),
+        spec.retry(),
+        spec.jitter(),
+        spec.startAt(),
+        spec.endAt(),
+        spec.managedBy(),
+        target);
+  }
+
+  /** {@code node} publishes {@code labels} with its load. */
+  void label(String node, Map<String, String> labels) {
+    Map<String, NodeLoad> loads = new HashMap<>(placement.loads());
+    NodeLoad l = loads.get(node);
+    loads.put(node, new NodeLoad(l.running(), l.capacity(), l.cpuLoad(), labels));
+    placement.loads(loads);
   }
 
   JobEntity.JobView create(JobSpec spec) {

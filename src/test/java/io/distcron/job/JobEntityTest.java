@@ -136,7 +136,8 @@ class JobEntityTest {
         jitter,
         startAt,
         endAt,
-        s.managedBy());
+        s.managedBy(),
+        s.target());
   }
 
   @Test

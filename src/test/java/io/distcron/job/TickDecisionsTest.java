@@ -363,6 +363,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -382,6 +383,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -397,6 +399,7 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
         null,
         null,
         null,

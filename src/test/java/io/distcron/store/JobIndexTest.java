@@ -88,6 +88,7 @@ class JobIndexTest {
             null,
             null,
             null,
+            null,
             null);
     JobSpec noop =
         new JobSpec(
@@ -99,6 +100,7 @@ class JobIndexTest {
             new Action.Noop(),
             5,
             false,
+            null,
             null,
             null,
             null,
@@ -233,6 +235,7 @@ class JobIndexTest {
         new Action.Noop(),
         60,
         true,
+        null,
         null,
         null,
         null,

@@ -81,6 +81,7 @@ class ReadSideHandlerTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
