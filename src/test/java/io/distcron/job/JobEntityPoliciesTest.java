@@ -625,7 +625,10 @@ class JobEntityPoliciesTest {
     bed.advance(TICK);
     JobEntity.RunFinished ended = bed.awaitEvent(JobEntity.RunFinished.class, f -> true);
     assertThat(ended.status()).isEqualTo(RunStatus.KILLED);
-    assertThat(bed.events(JobEntity.RunQueued.class)).isEmpty();
+    // No retry of the killed run. (Tick 4 itself may fire after the check found no executor left,
+    // fail and be retried: that is another run.)
+    assertThat(bed.events(JobEntity.RunQueued.class))
+        .noneMatch(q -> q.scheduledAt().equals(run.scheduledAt()));
   }
 
   @Test
