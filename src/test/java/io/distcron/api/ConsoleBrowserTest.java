@@ -333,6 +333,12 @@ class ConsoleBrowserTest {
     assertThat(row.getText()).contains("SUCCEEDED").contains("SCHEDULE");
     waitFor(d -> !d.findElements(By.cssSelector("#run-chart svg rect.bar.st-ok")).isEmpty());
 
+    // The last day in figures, from the job's own GET.
+    waitFor(d -> !stat("succeeded").equals("0"));
+    assertThat(stat("failed")).isEqualTo("0");
+    assertThat(stat("latenessP50")).matches("\\d+ ms|[\\d.]+ s");
+    assertThat(stat("meanDuration")).matches("\\d+ ms|[\\d.]+ s");
+
     // Times are in the browser's zone, with the UTC instant on hover.
     String runId = row.getAttribute("data-run");
     JsonNode run = api.get("/runs/" + runId).json();
@@ -619,6 +625,11 @@ class ConsoleBrowserTest {
             ((JavascriptExecutor) d)
                 .executeScript("return document.readyState")
                 .equals("complete"));
+  }
+
+  /** A figure of the job page's last-24-hours card. */
+  private static String stat(String key) {
+    return byCss("#job-stats [data-stat=" + key + "] .figure-value").getText();
   }
 
   private static WebElement byId(String id) {
