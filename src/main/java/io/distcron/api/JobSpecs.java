@@ -159,7 +159,7 @@ final class JobSpecs {
   }
 
   /** An ISO-8601 instant, with {@code Z} or an offset; null when not given. */
-  private static Instant instant(String iso, String field) {
+  static Instant instant(String iso, String field) {
     if (iso == null) return null;
     try {
       return Instant.parse(iso.trim());
