@@ -188,12 +188,16 @@ public final class Dtos {
   public record ApplyRequest(
       List<JobRequest> jobs, String managedBy, Boolean prune, Boolean dryRun) {}
 
-  /** One job of an apply: its outcome, or why it was refused (field and error). */
+  /**
+   * One job of an apply: its outcome, or why it was refused (field and error); for an update, the
+   * fields it changed ({@code schedule}, {@code shell.command}).
+   */
   public record ApplyItem(
       String name,
       String outcome,
       @JsonInclude(JsonInclude.Include.NON_NULL) String field,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String error) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<String> changed) {}
 
   /** An apply's answer; error and field as in {@link Error} when it was refused. */
   public record ApplyResult(
