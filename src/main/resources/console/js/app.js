@@ -8,6 +8,8 @@ import {formPage} from './form.js';
 import {jobPage} from './job.js';
 import {runPage} from './run.js';
 import {clusterPage} from './cluster.js';
+import {auditPage} from './audit.js';
+import {tokensPage} from './tokens.js';
 
 /** What a page gets: an abort signal for its requests and timers that stop with it. */
 export class PageContext {
@@ -62,6 +64,8 @@ const ROUTES = [
   [/^\/jobs\/([^/]+)$/, () => jobPage, 'jobs'],
   [/^\/runs\/([^/]+)$/, () => runPage, 'jobs'],
   [/^\/cluster$/, () => clusterPage, 'cluster'],
+  [/^\/audit$/, () => auditPage, 'audit'],
+  [/^\/tokens$/, () => tokensPage, 'tokens'],
 ];
 
 let current = null;
@@ -90,6 +94,13 @@ function render() {
       if (e.status === 401) {
         replace(main, h('section', {class: 'page'}, h('h1', null, 'Sign in'),
             h('p', {class: 'muted'}, 'This node needs an API token to show this page.')));
+        return;
+      }
+      if (e.status === 403) {
+        replace(main, h('section', {class: 'page', id: 'forbidden'}, h('h1', null, 'Not allowed'),
+            h('p', null, 'Your token may not see this page: ', e.message, '.'),
+            h('p', {class: 'muted'}, 'Sign out and sign in with a token that has the role. ',
+                link(['jobs'], 'Back to the jobs.'))));
         return;
       }
       console.error(e);

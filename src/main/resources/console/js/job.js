@@ -24,6 +24,7 @@ export async function jobPage(main, ctx, name) {
 
   const head = h('div', {class: 'page-head'});
   const summary = h('div', {class: 'card summary'});
+  const statsBox = h('div', {class: 'card', id: 'job-stats'});
   const chartBox = h('div', {class: 'chart-box', id: 'run-chart'});
   const runsBody = h('tbody', {id: 'runs-body'});
   const pager = h('div', {class: 'pager'});
@@ -31,6 +32,7 @@ export async function jobPage(main, ctx, name) {
       h('nav', {class: 'crumbs'}, link(['jobs'], 'Jobs'), ' / ', h('span', null, name)),
       head,
       summary,
+      statsBox,
       h('div', {class: 'card'}, h('h2', null, 'Recent runs'), chartBox),
       h('div', {class: 'card flush'},
           h('div', {class: 'card-head'}, h('h2', null, 'Run history'), pager),
@@ -56,6 +58,7 @@ export async function jobPage(main, ctx, name) {
     if (sig === jobSig) return refreshRelative(summary);
     jobSig = sig;
     showSummary();
+    replace(statsBox, statsView(job.stats));
   }
 
   function showHead(paused) {
@@ -209,6 +212,28 @@ export async function jobPage(main, ctx, name) {
 
 function fact(label, ...value) {
   return h('div', {class: 'fact'}, h('dt', null, label), h('dd', null, ...value));
+}
+
+/** The last day in figures: how often the job ran, how it ended, how late its ticks started. */
+function statsView(stats) {
+  if (!stats) return null;
+  const figure = (key, label, value, title) => h('div', {class: 'figure', dataset: {stat: key}, title: title || null},
+      h('div', {class: 'figure-value num'}, value), h('div', {class: 'figure-label'}, label));
+  const ms = v => v == null ? '—' : duration(v);
+  return [
+    h('h2', null, 'Last 24 hours ', h('span', {class: 'muted small'}, 'ticks since ', time(stats.since))),
+    h('div', {class: 'figures'},
+        figure('runs', 'runs', String(stats.runs)),
+        figure('succeeded', 'succeeded', String(stats.succeeded)),
+        figure('failed', 'failed', String(stats.failed), 'failed, timed out, killed or lost'),
+        figure('skipped', 'ticks skipped', String(stats.skipped), 'ticks decided not to run: overlap, catch-up'),
+        figure('unfinished', 'in progress', String(stats.unfinished)),
+        figure('latenessP50', 'lateness p50', ms(stats.latenessP50Ms),
+            'start of a tick\'s first run minus the tick and its jitter'),
+        figure('latenessP99', 'lateness p99', ms(stats.latenessP99Ms)),
+        figure('latenessMax', 'lateness max', ms(stats.latenessMaxMs)),
+        figure('meanDuration', 'mean duration', ms(stats.meanDurationMs))),
+  ];
 }
 
 function actionView(job) {

@@ -8,6 +8,7 @@ import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -108,18 +109,39 @@ final class AdminRoutes {
         "job",
         job ->
             parameterOptional(
-                "before",
-                before ->
+                "actor",
+                actor ->
                     parameterOptional(
-                        "limit",
-                        limit -> {
-                          int n = JobRoutes.limitOf(limit, 100);
-                          Long beforeId = before.map(AdminRoutes::id).orElse(null);
-                          return completeWithFuture(
-                              stores
-                                  .async(() -> audit.list(job.orElse(null), beforeId, n))
-                                  .thenApply(entries -> json.response(200, page(entries, n))));
-                        })));
+                        "since",
+                        since ->
+                            parameterOptional(
+                                "until",
+                                until ->
+                                    parameterOptional(
+                                        "before",
+                                        before ->
+                                            parameterOptional(
+                                                "limit",
+                                                limit -> {
+                                                  AuditLog.Filter filter =
+                                                      new AuditLog.Filter(
+                                                          job.orElse(null),
+                                                          actor.orElse(null),
+                                                          JobSpecs.instant(
+                                                              since.orElse(null), "since"),
+                                                          JobSpecs.instant(
+                                                              until.orElse(null), "until"));
+                                                  return listAudit(filter, before, limit);
+                                                }))))));
+  }
+
+  private Route listAudit(AuditLog.Filter filter, Optional<String> before, Optional<String> limit) {
+    int n = JobRoutes.limitOf(limit, 100);
+    Long beforeId = before.map(AdminRoutes::id).orElse(null);
+    return completeWithFuture(
+        stores
+            .async(() -> audit.list(filter, beforeId, n))
+            .thenApply(entries -> json.response(200, page(entries, n))));
   }
 
   private static Long id(String before) {

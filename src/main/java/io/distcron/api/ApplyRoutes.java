@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,8 @@ final class ApplyRoutes {
       } catch (ApiError e) {
         String field = e.field() == null ? at : at + "." + e.field();
         invalid.add(
-            new Dtos.ApplyItem(job == null ? null : job.name(), "invalid", field, e.getMessage()));
+            new Dtos.ApplyItem(
+                job == null ? null : job.name(), "invalid", field, e.getMessage(), null));
       }
     }
     if (!invalid.isEmpty()) {
@@ -116,7 +118,7 @@ final class ApplyRoutes {
                         refused(409, why, owner, dryRun, taken));
                   }
                   return bulk.apply(specs, owner, prune, dryRun)
-                      .thenApply(results -> answer(results, owner, dryRun));
+                      .thenApply(results -> answer(results, specs, owner, dryRun));
                 }));
   }
 
@@ -133,7 +135,10 @@ final class ApplyRoutes {
     return managedBy;
   }
 
-  private HttpResponse answer(List<BulkApply.Result> results, String owner, boolean dryRun) {
+  private HttpResponse answer(
+      List<BulkApply.Result> results, List<JobSpec> specs, String owner, boolean dryRun) {
+    Map<String, JobSpec> applied = new HashMap<>();
+    specs.forEach(s -> applied.put(s.name(), s));
     Map<String, Integer> summary = summary();
     List<Dtos.ApplyItem> items = new ArrayList<>();
     boolean conflicts = false;
@@ -141,7 +146,11 @@ final class ApplyRoutes {
       if (r.reply() instanceof JobEntity.Applied a) {
         String outcome = a.outcome().name().toLowerCase(Locale.ROOT);
         summary.merge(outcome, 1, Integer::sum);
-        items.add(new Dtos.ApplyItem(r.name(), outcome, null, null));
+        List<String> changed =
+            a.replaced() == null
+                ? null
+                : SpecChanges.between(a.replaced(), applied.get(r.name()), json.mapper());
+        items.add(new Dtos.ApplyItem(r.name(), outcome, null, null, changed));
       } else {
         // Another owner took the job between the check and the apply.
         JobEntity.Rejected rejected = (JobEntity.Rejected) r.reply();
@@ -164,7 +173,7 @@ final class ApplyRoutes {
   }
 
   private static Dtos.ApplyItem conflict(String name, String message) {
-    return new Dtos.ApplyItem(name, "conflict", "managedBy", message);
+    return new Dtos.ApplyItem(name, "conflict", "managedBy", message, null);
   }
 
   private static Map<String, Integer> summary() {

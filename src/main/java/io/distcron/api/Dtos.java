@@ -3,6 +3,7 @@ package io.distcron.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distcron.run.RunRecord;
+import io.distcron.store.RunStats;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,7 +39,8 @@ public final class Dtos {
       JsonNode nextFireTimes,
       JsonNode lastScheduled,
       JsonNode lastRun,
-      JsonNode managedBy) {}
+      JsonNode managedBy,
+      JsonNode stats) {}
 
   public record ShellDto(
       String command,
@@ -89,7 +91,42 @@ public final class Dtos {
       String status,
       List<Instant> nextFireTimes,
       Instant lastScheduled,
-      RunDto lastRun) {}
+      RunDto lastRun,
+      @JsonInclude(JsonInclude.Include.NON_NULL) JobStats stats) {}
+
+  /**
+   * A job's runs of the last {@code window} (ticks since {@code since}), on a job's own GET only.
+   * Lateness in milliseconds: how long after its tick plus its jitter a tick's first run started;
+   * null when none did.
+   */
+  public record JobStats(
+      String window,
+      Instant since,
+      long runs,
+      long succeeded,
+      long failed,
+      long unfinished,
+      long skipped,
+      Long latenessP50Ms,
+      Long latenessP99Ms,
+      Long latenessMaxMs,
+      Long meanDurationMs) {
+
+    static JobStats of(Duration window, RunStats s) {
+      return new JobStats(
+          window.toString(),
+          s.since(),
+          s.runs(),
+          s.succeeded(),
+          s.failed(),
+          s.unfinished(),
+          s.skipped(),
+          s.latenessP50Ms(),
+          s.latenessP99Ms(),
+          s.latenessMaxMs(),
+          s.meanDurationMs());
+    }
+  }
 
   public record RunDto(
       String id,
@@ -151,12 +188,16 @@ public final class Dtos {
   public record ApplyRequest(
       List<JobRequest> jobs, String managedBy, Boolean prune, Boolean dryRun) {}
 
-  /** One job of an apply: its outcome, or why it was refused (field and error). */
+  /**
+   * One job of an apply: its outcome, or why it was refused (field and error); for an update, the
+   * fields it changed ({@code schedule}, {@code shell.command}).
+   */
   public record ApplyItem(
       String name,
       String outcome,
       @JsonInclude(JsonInclude.Include.NON_NULL) String field,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String error) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<String> changed) {}
 
   /** An apply's answer; error and field as in {@link Error} when it was refused. */
   public record ApplyResult(

@@ -11,6 +11,7 @@ import io.distcron.schedule.CronSchedule;
 import io.distcron.store.JobIndex;
 import io.distcron.store.Stores;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +24,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 final class JobRoutes {
   static final int MAX_PAGE = 500;
   private static final int MAX_PREVIEW = 100;
+  private static final Duration STATS_WINDOW = Duration.ofHours(24);
 
   private final JobsClient jobs;
   private final Stores stores;
@@ -56,7 +58,7 @@ final class JobRoutes {
         pathEnd(
             () ->
                 concat(
-                    get(() -> reply(name, jobs::get, 200)),
+                    get(() -> getOne(name)),
                     put(() -> body(b -> replace(name, b))),
                     delete(() -> reply(name, jobs::delete, 204)))),
         path("pause", () -> post(() -> reply(name, jobs::pause, 200))),
@@ -86,6 +88,26 @@ final class JobRoutes {
     return respond(ask.apply(name).thenCompose(r -> toResponse(r, okStatus)));
   }
 
+  /** As any reply, and with the job's {@link Dtos.JobStats}: a job's own page shows them. */
+  private Route getOne(String name) {
+    existingName(name);
+    return respond(
+        jobs.get(name)
+            .thenCompose(
+                r -> {
+                  if (!(r instanceof JobEntity.JobView view)) return toResponse(r, 200);
+                  Instant since = clock.instant().minus(STATS_WINDOW);
+                  return stores
+                      .async(
+                          () ->
+                              dto(
+                                  view,
+                                  stores.runs().lastByJob(name),
+                                  Dtos.JobStats.of(STATS_WINDOW, stores.runs().stats(name, since))))
+                      .thenApply(dto -> json.response(200, dto));
+                }));
+  }
+
   /** A name no job can have names no job: 404, as for a job that does not exist. */
   private static void existingName(String name) {
     if (!JobSpec.NAME.matcher(name).matches()) {
@@ -112,19 +134,21 @@ final class JobRoutes {
     JobEntity.JobView view = (JobEntity.JobView) reply;
     return stores
         .async(() -> stores.runs().lastByJob(view.spec().name()))
-        .thenApply(last -> json.response(okStatus, dto(view, last)));
+        .thenApply(last -> json.response(okStatus, dto(view, last, null)));
   }
 
   private static <T> CompletionStage<T> done(T value) {
     return java.util.concurrent.CompletableFuture.completedFuture(value);
   }
 
-  private Dtos.JobDto dto(JobEntity.JobView view, Optional<RunRecord> lastRun) {
+  private Dtos.JobDto dto(
+      JobEntity.JobView view, Optional<RunRecord> lastRun, Dtos.JobStats stats) {
     return JobSpecs.toDto(
         view.spec(),
         view,
         view.spec().ticks().describe(),
         lastRun.map(r -> Dtos.RunDto.of(r, false)).orElse(null),
+        stats,
         clock.instant());
   }
 
@@ -160,7 +184,8 @@ final class JobRoutes {
                 e ->
                     dto(
                         new JobEntity.JobView(e.spec(), e.paused(), null, nextFires(e), 0, 0, 0),
-                        stores.runs().lastByJob(e.spec().name())))
+                        stores.runs().lastByJob(e.spec().name()),
+                        null))
             .toList();
     return new Dtos.Page<>(items, page.next());
   }

@@ -159,7 +159,7 @@ final class JobSpecs {
   }
 
   /** An ISO-8601 instant, with {@code Z} or an offset; null when not given. */
-  private static Instant instant(String iso, String field) {
+  static Instant instant(String iso, String field) {
     if (iso == null) return null;
     try {
       return Instant.parse(iso.trim());
@@ -493,7 +493,12 @@ final class JobSpecs {
 
   /** The wire form of a spec, as the API shows it back. */
   static Dtos.JobDto toDto(
-      JobSpec s, JobEntity.JobView view, String description, Dtos.RunDto lastRun, Instant now) {
+      JobSpec s,
+      JobEntity.JobView view,
+      String description,
+      Dtos.RunDto lastRun,
+      Dtos.JobStats stats,
+      Instant now) {
     Dtos.ShellDto shell = null;
     Dtos.HttpDto http = null;
     Dtos.NoopDto noop = null;
@@ -535,6 +540,7 @@ final class JobSpecs {
         s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),
         view.lastScheduled(),
-        lastRun);
+        lastRun,
+        stats);
   }
 }

@@ -67,7 +67,7 @@ final class ApplyCommand extends ApiCommand {
     return api.post("/apply", body, TIMEOUT);
   }
 
-  /** Each job that changed (or would), then the counts. */
+  /** Each job that changed (or would), an update with the fields it changed, then the counts. */
   static void report(JsonNode answer, boolean dryRun, Printer out) {
     if (out.json()) {
       out.json(answer);
@@ -77,7 +77,14 @@ final class ApplyCommand extends ApiCommand {
     for (JsonNode job : answer.path("jobs")) {
       String outcome = Text.str(job, "outcome");
       if (!"unchanged".equals(outcome)) {
-        out.line((dryRun ? "would be " : "") + outcome + " " + Text.str(job, "name"));
+        List<String> fields = new ArrayList<>();
+        job.path("changed").forEach(f -> fields.add(f.asText()));
+        out.line(
+            (dryRun ? "would be " : "")
+                + outcome
+                + " "
+                + Text.str(job, "name")
+                + (fields.isEmpty() ? "" : ": " + String.join(", ", fields)));
       }
     }
     answer

@@ -156,8 +156,12 @@ public final class JobEntity
 
   public record Rejected(Problem problem, String message) implements Reply {}
 
-  /** {@code revision}: as in {@link JobView}; -1 when nothing was written (a dry run). */
-  public record Applied(Outcome outcome, long revision) implements Reply {}
+  /**
+   * {@code revision}: as in {@link JobView}; -1 when nothing was written (a dry run). {@code
+   * replaced}: the spec an update replaced (or would), so that the caller can say what changed;
+   * null for any other outcome.
+   */
+  public record Applied(Outcome outcome, long revision, JobSpec replaced) implements Reply {}
 
   public enum Outcome {
     CREATED,
@@ -418,9 +422,9 @@ public final class JobEntity
     if (!state.exists()) {
       if (cmd.dryRun()) {
         passivate();
-        return Effect().reply(cmd.replyTo(), new Applied(Outcome.CREATED, -1));
+        return Effect().reply(cmd.replyTo(), new Applied(Outcome.CREATED, -1, null));
       }
-      return applied(defining(cmd.spec()), cmd.replyTo(), Outcome.CREATED);
+      return applied(defining(cmd.spec()), cmd.replyTo(), Outcome.CREATED, null);
     }
     String owner = state.spec().managedBy();
     if (owner != null && !owner.equals(cmd.spec().managedBy())) {
@@ -430,24 +434,31 @@ public final class JobEntity
               new Rejected(Problem.CONFLICT, "job '" + name + "' is managed by '" + owner + "'"));
     }
     if (state.spec().equals(cmd.spec())) {
-      return Effect().reply(cmd.replyTo(), new Applied(Outcome.UNCHANGED, lastSequenceNumber(ctx)));
+      return Effect()
+          .reply(cmd.replyTo(), new Applied(Outcome.UNCHANGED, lastSequenceNumber(ctx), null));
     }
-    if (cmd.dryRun()) return Effect().reply(cmd.replyTo(), new Applied(Outcome.UPDATED, -1));
-    return applied(defining(cmd.spec()), cmd.replyTo(), Outcome.UPDATED);
+    if (cmd.dryRun()) {
+      return Effect().reply(cmd.replyTo(), new Applied(Outcome.UPDATED, -1, state.spec()));
+    }
+    return applied(defining(cmd.spec()), cmd.replyTo(), Outcome.UPDATED, state.spec());
   }
 
   private ReplyEffect<Event, JobState> onPrune(JobState state, Prune cmd) {
     if (!state.exists()) passivate();
     if (!state.exists() || !cmd.owner().equals(state.spec().managedBy())) {
-      return Effect().reply(cmd.replyTo(), new Applied(Outcome.UNCHANGED, lastSequenceNumber(ctx)));
+      return Effect()
+          .reply(cmd.replyTo(), new Applied(Outcome.UNCHANGED, lastSequenceNumber(ctx), null));
     }
-    if (cmd.dryRun()) return Effect().reply(cmd.replyTo(), new Applied(Outcome.DELETED, -1));
-    return applied(deleting(state), cmd.replyTo(), Outcome.DELETED);
+    if (cmd.dryRun()) return Effect().reply(cmd.replyTo(), new Applied(Outcome.DELETED, -1, null));
+    return applied(deleting(state), cmd.replyTo(), Outcome.DELETED, null);
   }
 
   private ReplyEffect<Event, JobState> applied(
-      EffectBuilder<Event, JobState> effect, ActorRef<Reply> replyTo, Outcome outcome) {
-    return effect.thenReply(replyTo, s -> new Applied(outcome, lastSequenceNumber(ctx)));
+      EffectBuilder<Event, JobState> effect,
+      ActorRef<Reply> replyTo,
+      Outcome outcome,
+      JobSpec replaced) {
+    return effect.thenReply(replyTo, s -> new Applied(outcome, lastSequenceNumber(ctx), replaced));
   }
 
   private ReplyEffect<Event, JobState> onGet(JobState state, Get cmd) {

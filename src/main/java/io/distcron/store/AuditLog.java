@@ -23,6 +23,14 @@ public final class AuditLog {
       int status,
       String remote) {}
 
+  /**
+   * Which entries to list; a null field does not filter. {@code since} inclusive, {@code until}
+   * exclusive.
+   */
+  public record Filter(String job, String actor, Instant since, Instant until) {
+    public static final Filter ALL = new Filter(null, null, null, null);
+  }
+
   private final DataSource ds;
 
   public AuditLog(DataSource ds) {
@@ -48,18 +56,29 @@ public final class AuditLog {
     }
   }
 
-  /** Newest first; {@code job} null for all; {@code beforeId} null for the first page. */
-  public List<Entry> list(String job, Long beforeId, int limit) {
+  /** Newest first; {@code beforeId} null for the first page. */
+  public List<Entry> list(Filter filter, Long beforeId, int limit) {
+    // Only the conditions asked for, so each database sees typed parameters and can use the
+    // (job, id) or (actor, id) index.
+    List<String> where = new ArrayList<>();
+    List<Object> params = new ArrayList<>();
+    condition(where, params, "job = ?", filter.job());
+    condition(where, params, "actor = ?", filter.actor());
+    condition(where, params, "at >= ?", filter.since());
+    condition(where, params, "at < ?", filter.until());
+    condition(where, params, "id < ?", beforeId);
     String sql =
         "SELECT id, at, actor, role, action, job, status, remote FROM audit_log"
-            + " WHERE (? IS NULL OR job = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?";
+            + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+            + " ORDER BY id DESC LIMIT ?";
     try (Connection c = ds.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, job);
-      ps.setString(2, job);
-      ps.setObject(3, beforeId, java.sql.Types.BIGINT);
-      ps.setObject(4, beforeId, java.sql.Types.BIGINT);
-      ps.setInt(5, limit);
+      int i = 1;
+      for (Object p : params) {
+        if (p instanceof Instant t) ps.setTimestamp(i++, Timestamp.from(t));
+        else ps.setObject(i++, p);
+      }
+      ps.setInt(i, limit);
       try (ResultSet rs = ps.executeQuery()) {
         List<Entry> entries = new ArrayList<>();
         while (rs.next()) {
@@ -79,5 +98,11 @@ public final class AuditLog {
     } catch (SQLException e) {
       throw new StoreException("could not read the audit log: " + e.getMessage(), e);
     }
+  }
+
+  private static void condition(List<String> where, List<Object> params, String sql, Object value) {
+    if (value == null) return;
+    where.add(sql);
+    params.add(value);
   }
 }

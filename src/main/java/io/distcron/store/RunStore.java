@@ -79,6 +79,38 @@ public final class RunStore {
       """
           .formatted(COLUMNS, FIRED, NEWEST_FIRST);
 
+  /**
+   * A job's figures since a time, in one pass over its rows from the (job, scheduled_at) index.
+   * Lateness is the first run of a tick (scheduled or caught up) starting after its tick and its
+   * jitter; retries and manual runs have no tick of their own to be late for. EXTRACT(EPOCH) has
+   * microseconds on both databases, where their timestamp differences have different types.
+   */
+  private static final String STATS =
+      """
+      SELECT
+        COUNT(CASE WHEN status <> 'SKIPPED' THEN 1 END) AS runs,
+        COUNT(CASE WHEN status = 'SUCCEEDED' THEN 1 END) AS succeeded,
+        COUNT(CASE WHEN status IN ('FAILED', 'TIMED_OUT', 'KILLED', 'LOST') THEN 1 END) AS failed,
+        COUNT(CASE WHEN %s THEN 1 END) AS unfinished,
+        COUNT(CASE WHEN status = 'SKIPPED' THEN 1 END) AS skipped,
+        PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY lateness) AS lateness_p50,
+        PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY lateness) AS lateness_p99,
+        MAX(lateness) AS lateness_max,
+        AVG(duration) AS mean_duration
+      FROM (
+        SELECT status,
+          CASE WHEN reason IN ('SCHEDULE', 'CATCHUP') AND started_at IS NOT NULL
+            THEN (EXTRACT(EPOCH FROM started_at) - EXTRACT(EPOCH FROM scheduled_at)) * 1000
+                 - COALESCE(jitter_ms, 0)
+          END AS lateness,
+          CASE WHEN started_at IS NOT NULL AND finished_at IS NOT NULL
+            THEN (EXTRACT(EPOCH FROM finished_at) - EXTRACT(EPOCH FROM started_at)) * 1000
+          END AS duration
+        FROM runs WHERE job = ? AND scheduled_at >= ?
+      ) w
+      """
+          .formatted(UNFINISHED);
+
   private static final String ALL_UNFINISHED =
       "SELECT %s FROM runs WHERE %s ORDER BY scheduled_at, id".formatted(COLUMNS, UNFINISHED);
 
@@ -282,6 +314,38 @@ public final class RunStore {
   /** The job's run with the latest scheduled time. */
   public Optional<RunRecord> lastByJob(String job) {
     return Jdbc.query(ds, "last run of " + job, c -> first(c, LAST_BY_JOB, job));
+  }
+
+  /** The job's runs whose tick is at or after {@code since}, summed up. */
+  public RunStats stats(String job, Instant since) {
+    return Jdbc.query(
+        ds,
+        "stats of " + job,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(STATS)) {
+            ps.setString(1, job);
+            Jdbc.setInstant(ps, 2, since);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return new RunStats(
+                  since,
+                  rs.getLong("runs"),
+                  rs.getLong("succeeded"),
+                  rs.getLong("failed"),
+                  rs.getLong("unfinished"),
+                  rs.getLong("skipped"),
+                  millis(rs, "lateness_p50"),
+                  millis(rs, "lateness_p99"),
+                  millis(rs, "lateness_max"),
+                  millis(rs, "mean_duration"));
+            }
+          }
+        });
+  }
+
+  private static Long millis(ResultSet rs, String column) throws SQLException {
+    double ms = rs.getDouble(column);
+    return rs.wasNull() ? null : Math.round(ms);
   }
 
   /** Every PENDING and RUNNING run, oldest first. */

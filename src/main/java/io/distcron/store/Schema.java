@@ -95,6 +95,8 @@ public final class Schema {
             remote VARCHAR(100)
           )""",
           "CREATE INDEX IF NOT EXISTS audit_log_job ON audit_log (job, id)",
+          // The audit log filtered by who (added with the console's audit page).
+          "CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (actor, id)",
           // Pekko Projections' offsets (io.distcron.store.Projections), as its JDBC dialects create
           // them; here so that nodes starting together race on IF NOT EXISTS with retries.
           """

@@ -139,6 +139,35 @@ class ApiTest {
   }
 
   @Test
+  void aJobsOwnGetSumsUpItsLastDayOfRuns() {
+    assertThat(
+            api.post("/jobs", "{\"name\": \"stats\", \"schedule\": \"@every 1s\", \"noop\": {}}")
+                .status())
+        .isEqualTo(201);
+    Await.until(
+        Duration.ofSeconds(20),
+        "three ticks run",
+        () -> api.get("/jobs/stats").json().path("stats").path("succeeded").asLong() >= 3);
+    assertThat(api.post("/jobs/stats/pause", "").json().has("stats")).isFalse();
+
+    JsonNode stats = api.get("/jobs/stats").json().get("stats");
+    assertThat(stats.get("window").asText()).isEqualTo("PT24H");
+    long runs = stats.get("runs").asLong();
+    assertThat(stats.get("succeeded").asLong() + stats.get("unfinished").asLong()).isEqualTo(runs);
+    assertThat(stats.get("failed").asLong()).isZero();
+    // A noop run is done when it fires: lateness is the firing's, small on an idle node.
+    assertThat(stats.get("latenessP50Ms").asLong()).isBetween(0L, 2_000L);
+    assertThat(stats.get("latenessMaxMs").asLong())
+        .isGreaterThanOrEqualTo(stats.get("latenessP99Ms").asLong())
+        .isGreaterThanOrEqualTo(stats.get("latenessP50Ms").asLong());
+    assertThat(stats.get("meanDurationMs").asLong()).isZero();
+    JsonNode listed = api.get("/jobs?limit=500").json().get("items");
+    assertThat(listed).allSatisfy(j -> assertThat(j.has("stats")).isFalse());
+    // As read, with its stats, the job can be written back.
+    assertThat(api.put("/jobs/stats", api.get("/jobs/stats").body()).status()).isEqualTo(200);
+  }
+
+  @Test
   void previewShowsNextFireTimes() {
     ApiClient.Response preview =
         api.post(

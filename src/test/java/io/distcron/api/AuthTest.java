@@ -91,6 +91,22 @@ class AuthTest {
     JsonNode all = api.request("GET", "/audit?limit=500", ADMIN, null).json().get("items");
     assertThat(all.findValuesAsText("action")).contains("POST /api/v1/jobs", "POST /api/v1/tokens");
     assertThat(all.findValuesAsText("actor")).contains("admin");
+
+    JsonNode byOtto = api.request("GET", "/audit?actor=otto", ADMIN, null).json().get("items");
+    assertThat(byOtto.findValuesAsText("actor")).containsOnly("otto");
+    assertThat(byOtto.findValuesAsText("action")).hasSize(2);
+    String pausedAt = audit.get(0).get("at").asText();
+    JsonNode fromThePause =
+        api.request("GET", "/audit?actor=otto&since=" + pausedAt, ADMIN, null).json().get("items");
+    assertThat(fromThePause.findValuesAsText("action"))
+        .containsExactly("POST /api/v1/jobs/secured/pause");
+    JsonNode beforeThePause =
+        api.request("GET", "/audit?actor=otto&until=" + pausedAt, ADMIN, null).json().get("items");
+    assertThat(beforeThePause.findValuesAsText("action"))
+        .containsExactly("POST /api/v1/jobs/secured/trigger");
+    ApiClient.Response bad = api.request("GET", "/audit?since=yesterday", ADMIN, null);
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().get("field").asText()).isEqualTo("since");
   }
 
   private static java.util.List<String> auditOf(String job) {

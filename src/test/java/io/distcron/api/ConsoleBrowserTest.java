@@ -333,6 +333,12 @@ class ConsoleBrowserTest {
     assertThat(row.getText()).contains("SUCCEEDED").contains("SCHEDULE");
     waitFor(d -> !d.findElements(By.cssSelector("#run-chart svg rect.bar.st-ok")).isEmpty());
 
+    // The last day in figures, from the job's own GET.
+    waitFor(d -> !stat("succeeded").equals("0"));
+    assertThat(stat("failed")).isEqualTo("0");
+    assertThat(stat("latenessP50")).matches("\\d+ ms|[\\d.]+ s");
+    assertThat(stat("meanDuration")).matches("\\d+ ms|[\\d.]+ s");
+
     // Times are in the browser's zone, with the UTC instant on hover.
     String runId = row.getAttribute("data-run");
     JsonNode run = api.get("/runs/" + runId).json();
@@ -585,7 +591,132 @@ class ConsoleBrowserTest {
     }
   }
 
+  @Test
+  @Order(11)
+  void theAuditAndTokensPagesFollowTheTokensRole() throws Exception {
+    String admin = "console-admin-secret-abcdefghij";
+    Node secured =
+        TestNodes.start(
+            TestNodes.dbConfig("h2", "console_admin"), Map.of("distcron.auth.admin-token", admin));
+    try {
+      String api = secured.apiUrl();
+      String base = api.substring(0, api.length() - "api/v1".length());
+      for (String job : List.of("alpha", "beta")) {
+        String spec = "{\"name\": \"" + job + "\", \"schedule\": \"@yearly\", \"noop\": {}}";
+        assertThat(call(api, "POST", "/jobs", admin, spec).statusCode()).isEqualTo(201);
+      }
+      String viewer = secret(api, admin, "vic", "viewer");
+      String operator = secret(api, admin, "otto", "operator");
+      assertThat(call(api, "POST", "/jobs/alpha/trigger", operator, "").statusCode())
+          .isEqualTo(202);
+      assertThat(call(api, "POST", "/jobs/beta/pause", operator, "").statusCode()).isEqualTo(200);
+      Await.until(
+          Duration.ofSeconds(10),
+          "otto's two changes in the audit log",
+          () ->
+              new ApiClient(api)
+                      .request("GET", "/audit?actor=otto", admin, null)
+                      .json()
+                      .get("items")
+                      .size()
+                  == 2);
+
+      // A viewer reads the audit log, but the tokens page says why it is not theirs.
+      driver.get("about:blank");
+      driver.get(base + "#/tokens");
+      signIn(viewer);
+      waitForText(By.id("forbidden"), "needs the admin role");
+      click(By.cssSelector("a[data-nav=audit]"));
+      waitFor(d -> d.findElements(By.cssSelector("#audit-body tr[data-audit]")).size() >= 6);
+      type("audit-actor", "otto");
+      click(By.id("audit-apply"));
+      waitFor(d -> auditActors().equals(List.of("otto", "otto")));
+      type("audit-job", "alpha");
+      click(By.id("audit-apply"));
+      waitFor(d -> auditActors().size() == 1);
+      assertThat(byId("audit-body").getText()).contains("POST /api/v1/jobs/alpha/trigger");
+      // Times are typed in the browser's zone: from an hour ahead, nothing; until then, the
+      // trigger.
+      String inAnHour =
+          DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
+              .format(java.time.LocalDateTime.now(BROWSER_ZONE).plusHours(1));
+      setValue("audit-since", inAnHour);
+      click(By.id("audit-apply"));
+      waitForText(By.id("audit-body"), "No change matches");
+      setValue("audit-since", "");
+      setValue("audit-until", inAnHour);
+      click(By.id("audit-apply"));
+      waitFor(d -> auditActors().size() == 1);
+
+      // An admin makes a token, sees its secret once, and revokes it.
+      click(By.id("sign-out"));
+      signIn(admin);
+      click(By.cssSelector("a[data-nav=tokens]"));
+      waitFor(d -> d.findElement(By.cssSelector("#tokens-body tr[data-name=otto]")));
+      type("token-name", "deploy-bot");
+      new Select(byId("token-role")).selectByValue("operator");
+      click(By.id("token-create"));
+      String secret =
+          waitFor(
+              d -> {
+                String v = d.findElement(By.id("token-secret")).getAttribute("value");
+                return v.isEmpty() ? null : v;
+              });
+      click(By.id("token-copy"));
+      waitForText(By.id("flash"), "Copied the token");
+      assertThat(byCss("#tokens-body tr[data-name=deploy-bot]").getText()).contains("operator");
+      assertThat(call(api, "GET", "/jobs", secret, "").statusCode()).isEqualTo(200);
+
+      driver.get("about:blank");
+      driver.get(base + "#/tokens");
+      waitFor(d -> d.findElement(By.cssSelector("#tokens-body tr[data-name=deploy-bot]")));
+      assertThat(driver.findElements(By.id("token-secret"))).isEmpty();
+      assertThat(driver.getPageSource()).doesNotContain(secret);
+      click(By.cssSelector("tr[data-name=deploy-bot] button[data-action=revoke]"));
+      waitForText(By.cssSelector("tr[data-name=deploy-bot] button[data-action=revoke]"), "Really");
+      click(By.cssSelector("tr[data-name=deploy-bot] button[data-action=revoke]"));
+      waitFor(d -> d.findElements(By.cssSelector("tr[data-name=deploy-bot]")).isEmpty());
+      assertThat(call(api, "GET", "/jobs", secret, "").statusCode()).isEqualTo(401);
+      click(By.id("sign-out"));
+    } finally {
+      driver.get("about:blank");
+      secured.close();
+    }
+  }
+
   // ----- helpers -----
+
+  private static String secret(String api, String admin, String name, String role)
+      throws Exception {
+    HttpResponse<String> r =
+        call(
+            api,
+            "POST",
+            "/tokens",
+            admin,
+            "{\"name\": \"" + name + "\", \"role\": \"" + role + "\"}");
+    assertThat(r.statusCode()).isEqualTo(201);
+    return JSON.readTree(r.body()).get("token").asText();
+  }
+
+  private static void signIn(String token) {
+    waitFor(d -> d.findElement(By.id("token-dialog")).isDisplayed());
+    type("token-input", token);
+    click(By.id("token-submit"));
+    waitFor(d -> d.findElements(By.id("token-dialog")).isEmpty());
+  }
+
+  private static List<String> auditActors() {
+    return driver.findElements(By.cssSelector("#audit-body tr[data-audit]")).stream()
+        .map(e -> e.getAttribute("data-actor"))
+        .toList();
+  }
+
+  /** A date-time field's value as the browser's own picker would leave it. */
+  private static void setValue(String id, String value) {
+    ((JavascriptExecutor) driver)
+        .executeScript("document.getElementById(arguments[0]).value = arguments[1]", id, value);
+  }
 
   private static HttpResponse<String> call(
       String api, String method, String path, String token, String body) throws Exception {
@@ -619,6 +750,11 @@ class ConsoleBrowserTest {
             ((JavascriptExecutor) d)
                 .executeScript("return document.readyState")
                 .equals("complete"));
+  }
+
+  /** A figure of the job page's last-24-hours card. */
+  private static String stat(String key) {
+    return byCss("#job-stats [data-stat=" + key + "] .figure-value").getText();
   }
 
   private static WebElement byId(String id) {

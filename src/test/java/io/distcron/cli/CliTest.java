@@ -240,6 +240,46 @@ class CliTest {
     assertThat(cli("apply", "-f", jobs.toString()).ok().lines())
         .containsExactly("0 created, 0 updated, 3 unchanged, 0 deleted");
 
+    // An update names the fields it changes, as the API names them.
+    Files.writeString(
+        jobs.resolve("a.yaml"),
+        """
+        name: gitops-a
+        labels: {team: ops}
+        schedule: "@hourly"
+        shell:
+          command: echo A
+        ---
+        name: gitops-b
+        schedule: "0 * * * *"
+        noop: {}
+        """);
+    assertThat(cli("apply", "-f", jobs.toString(), "--dry-run").ok().lines())
+        .containsExactly(
+            "would be updated gitops-a: labels.team, schedule, shell.command",
+            "0 created, 1 updated, 2 unchanged, 0 deleted (dry run: nothing changed)");
+    assertThat(cli("apply", "-f", jobs.toString()).ok().lines())
+        .containsExactly(
+            "updated gitops-a: labels.team, schedule, shell.command",
+            "0 created, 1 updated, 2 unchanged, 0 deleted");
+    Files.writeString(
+        jobs.resolve("a.yaml"),
+        """
+        name: gitops-a
+        schedule: "@hourly"
+        http:
+          url: http://127.0.0.1:9/ping
+        ---
+        name: gitops-b
+        schedule: "0 * * * *"
+        noop: {}
+        """);
+    JsonNode asJson = cli("apply", "-f", jobs.toString(), "--json").ok().json();
+    assertThat(asJson.get("jobs").get(0).get("changed"))
+        .extracting(JsonNode::asText)
+        .containsExactly("labels.team", "shell", "http");
+    assertThat(asJson.get("jobs").get(1).has("changed")).isFalse();
+
     Files.delete(jobs.resolve("c.json"));
     assertThat(cli("apply", "-f", jobs.toString(), "--prune", "--dry-run").ok().lines())
         .containsExactly(

@@ -447,6 +447,70 @@ class RunStoreTest {
     assertThat(store.unfinished()).extracting(RunRecord::id).containsExactly("a0");
   }
 
+  @OnBoth
+  void sumsUpAJobsRunsSinceATimeWithLatenessNetOfJitter(String kind) {
+    RunStore store = store(kind);
+    Instant t1 = T0.plusSeconds(60);
+    Instant t2 = T0.plusSeconds(120);
+    upsertAll(
+        store,
+        List.of(
+            ran("late100", "job", T0, RunReason.SCHEDULE, 0, 100, 1_000, RunStatus.SUCCEEDED),
+            // 5.3 s after its tick, 5 s of it the job's jitter: 300 ms late
+            ran("late300", "job", t1, RunReason.SCHEDULE, 5_000, 5_300, 2_000, RunStatus.FAILED),
+            ran("caughtUp", "job", t2, RunReason.CATCHUP, 0, 10_000, null, RunStatus.RUNNING),
+            // a retry of t1 starts late by design: not lateness, but a failure and a duration
+            ran("retry", "job", t1, RunReason.RETRY, 0, 30_000, 6_000, RunStatus.TIMED_OUT),
+            ran("manual", "job", t2, RunReason.MANUAL, 0, 50_000, 0, RunStatus.SUCCEEDED),
+            finishedAt("skipped", "job", T0.plusSeconds(180), T0, RunStatus.SKIPPED),
+            ran(
+                "old",
+                "job",
+                T0.minusSeconds(3_601),
+                RunReason.SCHEDULE,
+                0,
+                99_000,
+                0,
+                RunStatus.SUCCEEDED),
+            ran("other", "other", T0, RunReason.SCHEDULE, 0, 99_000, 0, RunStatus.FAILED)));
+
+    RunStats stats = store.stats("job", T0.minusSeconds(3_600));
+
+    assertThat(stats)
+        .isEqualTo(
+            new RunStats(T0.minusSeconds(3_600), 5, 2, 2, 1, 1, 300L, 9_806L, 10_000L, 2_250L));
+    assertThat(store.stats("none", T0))
+        .isEqualTo(new RunStats(T0, 0, 0, 0, 0, 0, null, null, null, null));
+  }
+
+  /** A run of tick {@code tick} that started {@code lateMs} after it and ran {@code tookMs}. */
+  private static RunRecord ran(
+      String id,
+      String job,
+      Instant tick,
+      RunReason reason,
+      long jitterMs,
+      long lateMs,
+      Integer tookMs,
+      RunStatus status) {
+    Instant started = tick.plusMillis(lateMs);
+    return new RunRecord(
+        id,
+        job,
+        tick,
+        started,
+        started,
+        tookMs == null ? null : started.plusMillis(tookMs),
+        "node-a",
+        reason == RunReason.RETRY ? 2 : 1,
+        reason,
+        status,
+        null,
+        null,
+        null,
+        jitterMs == 0 ? null : Duration.ofMillis(jitterMs));
+  }
+
   private static RunRecord running(
       String id, String job, Instant scheduledAt, String node, Instant startedAt) {
     return new RunRecord(
