@@ -18,6 +18,7 @@ import io.distcron.run.RunStatus;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
+import io.distcron.telemetry.Tracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -193,7 +194,7 @@ final class EntityTestbed {
   }
 
   JobEntity.Deps deps(NodeFence fence) {
-    return new JobEntity.Deps(settings, clock, placement, fence);
+    return new JobEntity.Deps(settings, clock, placement, fence, Tracing.OFF);
   }
 
   /** The entity under test, on a node that always holds its lease; made on first use. */
