@@ -5,6 +5,7 @@ import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.sdk.trace.IdGenerator;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * A run's trace id and its tick span's id, derived from the run id, so that any node — the job's
@@ -35,7 +36,7 @@ final class RunTraceIds implements IdGenerator {
   }
 
   /** Runs {@code start} with the run's derived ids as the next ones handed out on this thread. */
-  <T> T seeded(String runId, java.util.function.Supplier<T> start) {
+  <T> T seeded(String runId, Supplier<T> start) {
     seed.set(new String[] {traceId(runId), tickSpanId(runId)});
     try {
       return start.get();

@@ -2,6 +2,7 @@ package io.distcron.telemetry;
 
 import io.distcron.run.RunReason;
 import io.distcron.run.RunStatus;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -140,8 +141,8 @@ public final class Tracing implements AutoCloseable {
   }
 
   /** The OpenTelemetry instance: the SDK when enabled, the noop one otherwise. */
-  public io.opentelemetry.api.OpenTelemetry openTelemetry() {
-    return sdk != null ? sdk : io.opentelemetry.api.OpenTelemetry.noop();
+  public OpenTelemetry openTelemetry() {
+    return sdk != null ? sdk : OpenTelemetry.noop();
   }
 
   // ---- the job entity's side
