@@ -28,6 +28,7 @@ import io.distcron.store.Projections;
 import io.distcron.store.RunStore;
 import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
+import io.distcron.telemetry.Tracing;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,11 +65,12 @@ final class Guardian {
       DistcronSettings settings,
       Clock clock,
       DataSource ds,
+      Tracing tracing,
       CompletableFuture<ServerBinding> bound) {
     return Behaviors.setup(
         ctx -> {
           Membership.join(ctx.getSystem());
-          start(ctx, settings, clock, ds, bound);
+          start(ctx, settings, clock, ds, tracing, bound);
           return Behaviors.empty();
         });
   }
@@ -78,6 +80,7 @@ final class Guardian {
       DistcronSettings settings,
       Clock clock,
       DataSource ds,
+      Tracing tracing,
       CompletableFuture<ServerBinding> bound) {
     ActorSystem<?> system = ctx.getSystem();
     Executor blocking =
@@ -113,7 +116,8 @@ final class Guardian {
               stores.runs(),
               runPool,
               blocking,
-              exec.liveOutputBytes());
+              exec.liveOutputBytes(),
+              tracing);
       executor =
           ctx.spawn(
               ExecutorNode.create(
@@ -139,7 +143,7 @@ final class Guardian {
         LoadPublisher.create(
             placement, inProgress, settings.executor().capacity(), settings.nodeLabels()),
         "load-publisher");
-    JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence));
+    JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence, tracing));
     Projections.init(system, ds, stores.runs(), stores.jobs(), metrics);
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(

@@ -9,6 +9,7 @@ import io.distcron.exec.Leftovers;
 import io.distcron.exec.ShellRunner;
 import io.distcron.store.Database;
 import io.distcron.store.Schema;
+import io.distcron.telemetry.Tracing;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,8 +40,25 @@ public final class Node implements AutoCloseable {
     this.httpAddress = httpAddress;
   }
 
-  /** Starts a node and returns once its API is bound; fails if anything on the way does. */
+  /**
+   * Starts a node, tracing as the process's {@code OTEL_*} environment says ({@link
+   * Tracing#fromEnvironment}), and returns once its API is bound; fails if anything on the way
+   * does.
+   */
   public static Node start(Config config, Clock clock) throws Exception {
+    Tracing tracing = Tracing.fromEnvironment(System.getenv());
+    try {
+      Node node = start(config, clock, tracing);
+      node.system.getWhenTerminated().thenRun(tracing::close);
+      return node;
+    } catch (Exception e) {
+      tracing.close();
+      throw e;
+    }
+  }
+
+  /** Starts a node whose traces go to {@code tracing}; the caller closes it. */
+  public static Node start(Config config, Clock clock, Tracing tracing) throws Exception {
     DistcronSettings settings = DistcronSettings.from(config);
     refuseOpenApiOffLoopback(settings);
     refuseUnsafeLeaseTimings(settings, config);
@@ -52,7 +70,7 @@ public final class Node implements AutoCloseable {
       CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
       system =
           ActorSystem.create(
-              Guardian.create(settings, clock, ds, bound), Configs.SYSTEM_NAME, config);
+              Guardian.create(settings, clock, ds, tracing, bound), Configs.SYSTEM_NAME, config);
       ServerBinding binding = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       ActorSystem<?> running = system;
       running.getWhenTerminated().thenRun(ds::close);

@@ -1,6 +1,8 @@
 package io.distcron;
 
+import com.typesafe.config.Config;
 import io.distcron.config.Configs;
+import io.distcron.telemetry.Tracing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -25,6 +27,16 @@ public final class TestNodes {
 
   public static Node start(Map<String, Object> dbConfig, Map<String, Object> extra)
       throws Exception {
+    return Node.start(config(dbConfig, extra), Clock.systemUTC());
+  }
+
+  /** A node whose traces go to {@code tracing}. */
+  public static Node start(Map<String, Object> dbConfig, Map<String, Object> extra, Tracing tracing)
+      throws Exception {
+    return Node.start(config(dbConfig, extra), Clock.systemUTC(), tracing);
+  }
+
+  private static Config config(Map<String, Object> dbConfig, Map<String, Object> extra) {
     Map<String, Object> c = new HashMap<>(dbConfig);
     c.put("distcron.http.port", 0);
     c.put("pekko.remote.artery.canonical.port", 0);
@@ -32,7 +44,7 @@ public final class TestNodes {
     c.put("pekko.management.http.port", 0);
     c.put("distcron.executor.kill-grace", "1s");
     c.putAll(extra);
-    return Node.start(Configs.load(c), Clock.systemUTC());
+    return Configs.load(c);
   }
 
   /**

@@ -8,9 +8,12 @@ import io.distcron.run.RunOutcome;
 import io.distcron.run.RunReason;
 import io.distcron.run.RunStatus;
 import io.distcron.run.RunToken;
+import io.distcron.telemetry.Tracing;
+import io.opentelemetry.api.trace.StatusCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +49,10 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
 
   public sealed interface Command extends CborSerializable {}
 
-  /** {@code nodeUid}: the incarnation of this node the job handed the run to. */
+  /**
+   * {@code nodeUid}: the incarnation of this node the job handed the run to. {@code traceparent}:
+   * the hand-off's span (W3C), the execution's parent; null when the job's node does not trace.
+   */
   public record Run(
       RunToken token,
       long nodeUid,
@@ -55,7 +61,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
       int attempt,
       RunReason reason,
       Action action,
-      int timeoutSeconds)
+      int timeoutSeconds,
+      String traceparent)
       implements Command {}
 
   /** A job asks how its run is: answered with a report. */
@@ -213,8 +220,21 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     } else if (admission instanceof RunSlots.Refuse refuse) {
       refuse.older().ifPresent(this::kill);
       refuse(run.job(), run.token(), refuse.why());
-    } else if (admission instanceof RunSlots.Accept) {
+    } else if (admission instanceof RunSlots.Accept accept) {
       counted();
+      accept.slot().span =
+          runners
+              .tracing()
+              .startExecution(
+                  run.job(),
+                  run.token().runId(),
+                  run.scheduledAt(),
+                  run.attempt(),
+                  run.reason(),
+                  run.token().epoch(),
+                  self.node(),
+                  run.traceparent());
+      Map<String, String> trace = Tracing.w3cHeaders(accept.slot().span);
       getContext()
           .getLog()
           .info(
@@ -232,7 +252,7 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
                     String whyNot = guard.whyNotStart();
                     return whyNot != null
                         ? new Launched(run.token(), null, whyNot)
-                        : new Launched(run.token(), Launch.start(run, runners), null);
+                        : new Launched(run.token(), Launch.start(run, runners, trace), null);
                   },
                   runners.runPool()),
               (launched, err) ->
@@ -248,6 +268,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
     if (l.launch() == null) {
       slots.withdraw(l.token());
       counted();
+      slot.span.setStatus(StatusCode.ERROR, "refused: " + l.refusedWhy());
+      slot.span.end();
       refuse(slot.run.job(), l.token(), l.refusedWhy());
       return drained();
     }
@@ -279,6 +301,8 @@ public final class ExecutorNode extends AbstractBehavior<ExecutorNode.Command> {
             ? RunOutcome.of(RunStatus.LOST, slot.abandonedWhy)
             : new RunOutcome(r.status(), r.exitCode(), r.message());
     counted();
+    Tracing.ended(
+        slot.span, slot.outcome.status(), slot.outcome.exitCode(), slot.outcome.message());
     getContext()
         .getLog()
         .info("Run {} of job {} ended {}", f.token(), slot.run.job(), slot.outcome.status());

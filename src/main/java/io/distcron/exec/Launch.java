@@ -3,8 +3,10 @@ package io.distcron.exec;
 import io.distcron.run.Action;
 import io.distcron.run.RunStatus;
 import io.distcron.store.RunStore;
+import io.distcron.telemetry.Tracing;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,25 +28,32 @@ public interface Launch {
   /** The node gives the run up at once (downed, lease lost): KILL to the whole tree now. */
   void killNow();
 
-  /** What a launch needs from its node. */
+  /** What runs need from their node. */
   record Runners(
       ShellRunner shell,
       HttpRunner http,
       RunStore store,
       Executor runPool,
       Executor jdbcPool,
-      long liveOutputBytes) {}
+      long liveOutputBytes,
+      Tracing tracing) {}
 
   /**
    * Starts {@code run}: a shell command as a process tree, an HTTP request on its own connection.
    * Output goes to the run store as it comes (live tail); a start that fails is a FAILED result.
+   * {@code trace}: the W3C headers of the run's execution span ({@code traceparent}, {@code
+   * tracestate}), sent with an HTTP request and given to a shell command as {@code TRACEPARENT} and
+   * {@code TRACESTATE}, so the job's own work joins the run's trace; empty when tracing is off.
    */
-  static Launch start(ExecutorNode.Run run, Runners runners) {
+  static Launch start(ExecutorNode.Run run, Runners runners, Map<String, String> trace) {
     OutputSink sink =
         new OutputSink(
             run.token().runId(), runners.store(), runners.jdbcPool(), runners.liveOutputBytes());
-    if (run.action() instanceof Action.Shell shell) return shell(run, shell, sink, runners);
-    if (run.action() instanceof Action.Http http) {
+    if (run.action() instanceof Action.Shell shell) {
+      return shell(run, shell, sink, runners, trace);
+    }
+    if (run.action() instanceof Action.Http given) {
+      Action.Http http = traced(given, trace);
       int seconds = http.timeoutSeconds() != null ? http.timeoutSeconds() : run.timeoutSeconds();
       // An HTTP request cannot be withdrawn once sent; its timeout bounds it.
       return new Unstoppable(
@@ -57,8 +66,13 @@ public interface Launch {
   }
 
   private static Launch shell(
-      ExecutorNode.Run run, Action.Shell shell, OutputSink sink, Runners runners) {
+      ExecutorNode.Run run,
+      Action.Shell shell,
+      OutputSink sink,
+      Runners runners,
+      Map<String, String> trace) {
     Map<String, String> env = new HashMap<>(shell.env());
+    trace.forEach((k, v) -> env.put(k.toUpperCase(Locale.ROOT), v));
     env.put("DISTCRON_JOB", run.job());
     env.put("DISTCRON_RUN_ID", run.token().runId());
     env.put("DISTCRON_SCHEDULED_AT", run.scheduledAt().toString());
@@ -98,6 +112,25 @@ public interface Launch {
         execution.killNow();
       }
     };
+  }
+
+  /** The request with the run's trace headers, in place of any of the same name the job set. */
+  private static Action.Http traced(Action.Http http, Map<String, String> trace) {
+    if (trace.isEmpty()) return http;
+    Map<String, String> headers = new HashMap<>();
+    http.headers()
+        .forEach(
+            (k, v) -> {
+              if (!trace.containsKey(k.toLowerCase(Locale.ROOT))) headers.put(k, v);
+            });
+    headers.putAll(trace);
+    return new Action.Http(
+        http.method(),
+        http.url(),
+        headers,
+        http.body(),
+        http.timeoutSeconds(),
+        http.expectStatus());
   }
 
   private static Result await(Execution execution, Duration timeout) {

@@ -2,6 +2,7 @@ package io.distcron.exec;
 
 import io.distcron.run.RunOutcome;
 import io.distcron.run.RunToken;
+import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,6 +45,9 @@ final class RunSlots {
     RunOutcome outcome;
     Instant endedAt;
     Launch launch;
+
+    /** The execution's span; the invalid span when tracing is off. */
+    Span span = Span.getInvalid();
 
     Slot(ExecutorNode.Run run) {
       this.run = run;

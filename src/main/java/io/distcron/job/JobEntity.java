@@ -14,6 +14,8 @@ import io.distcron.run.RunReason;
 import io.distcron.run.RunStatus;
 import io.distcron.run.RunToken;
 import io.distcron.schedule.CronSchedule;
+import io.distcron.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,7 +81,11 @@ public final class JobEntity
 
   /** What an entity needs from its node. */
   public record Deps(
-      DistcronSettings settings, Clock clock, Placement placement, NodeFence fence) {}
+      DistcronSettings settings,
+      Clock clock,
+      Placement placement,
+      NodeFence fence,
+      Tracing tracing) {}
 
   // ---- protocol
 
@@ -207,8 +213,18 @@ public final class JobEntity
       Duration jitter)
       implements Event {}
 
+  /**
+   * {@code cause}: the run this one follows from — a retry's failed attempt; a dependency's run
+   * once runs can be triggered by others — so its trace links to that run's; null for none and in
+   * events written before it existed.
+   */
   public record RunQueued(
-      String runId, Instant scheduledAt, RunReason reason, int attempt, Instant notBefore)
+      String runId,
+      Instant scheduledAt,
+      RunReason reason,
+      int attempt,
+      Instant notBefore,
+      String cause)
       implements Event {}
 
   /** Ticks decided not to run; their runs' ids derive from the tick ({@link RunIds#skipped}). */
@@ -565,7 +581,7 @@ public final class JobEntity
       return Effect().noReply();
     }
     if (decision instanceof TickDecisions.Fire) {
-      return fire(state, RunIds.random(), due, RunReason.SCHEDULE, 1)
+      return fire(state, RunIds.random(), due, RunReason.SCHEDULE, 1, null)
           .thenRun(this::arm)
           .thenNoReply();
     }
@@ -581,7 +597,7 @@ public final class JobEntity
     }
     boolean replace = ((TickDecisions.Queue) decision).replace();
     return Effect()
-        .persist(new RunQueued(RunIds.random(), due, RunReason.SCHEDULE, 1, clock.instant()))
+        .persist(new RunQueued(RunIds.random(), due, RunReason.SCHEDULE, 1, clock.instant(), null))
         .thenRun(
             s -> {
               // Only once the decision is persisted: a failed write must not have killed the run.
@@ -601,7 +617,7 @@ public final class JobEntity
     if (!state.exists()) return notFound(cmd.replyTo());
     // A manual run always starts, paused or not and whatever the overlap policy: an operator asked.
     String runId = RunIds.random();
-    return fire(state, runId, clock.instant(), RunReason.MANUAL, 1)
+    return fire(state, runId, clock.instant(), RunReason.MANUAL, 1, null)
         .thenReply(cmd.replyTo(), s -> new Triggered(runId));
   }
 
@@ -615,18 +631,28 @@ public final class JobEntity
       timers.startSingleTimer(QUEUE, new Drain(), wait);
       return Effect().noReply();
     }
-    return fire(state, q.runId(), q.scheduledAt(), q.reason(), q.attempt())
+    return fire(state, q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.cause())
         .thenRun(s -> ctx.getSelf().tell(new Drain()))
         .thenNoReply();
   }
 
   /**
    * Persists the decision to run, then hands the run over: the order is the at-most-once guarantee.
-   * A noop run is done as it fires; a run no executor can take fails at once.
+   * A noop run is done as it fires; a run no executor can take fails at once. The run's trace
+   * starts here; {@code cause}: the run it follows from, if any ({@link RunQueued#cause}).
    */
   private EffectBuilder<Event, JobState> fire(
-      JobState state, String runId, Instant scheduledAt, RunReason reason, int attempt) {
+      JobState state,
+      String runId,
+      Instant scheduledAt,
+      RunReason reason,
+      int attempt,
+      String cause) {
     Instant now = clock.instant();
+    Span tick =
+        deps.tracing()
+            .startTick(
+                name, runId, scheduledAt, reason, attempt, deps.placement().selfNode(), cause);
     long persistStart = System.nanoTime();
     Duration jitter =
         reason == RunReason.SCHEDULE && state.spec().jitter() != null
@@ -646,6 +672,7 @@ public final class JobEntity
               s -> {
                 written.run();
                 metrics.runFinished(name, RunStatus.SUCCEEDED);
+                Tracing.ended(tick, RunStatus.SUCCEEDED, null, null);
               });
     }
     JobTarget where = state.spec().target();
@@ -664,6 +691,7 @@ public final class JobEntity
           .thenRun(
               s -> {
                 written.run();
+                Tracing.ended(tick, RunStatus.FAILED, null, why);
                 afterFinish(s, runId);
               });
     }
@@ -675,6 +703,7 @@ public final class JobEntity
         .thenRun(
             s -> {
               written.run();
+              tick.end();
               handOff(s, runId, t);
             });
   }
@@ -685,6 +714,7 @@ public final class JobEntity
     JobState.ActiveRun run = state.active().get(runId);
     handOffs.offered(runId, target.node());
     deps.placement().sent(target.node());
+    String traceparent = deps.tracing().handOff(name, runId, target.node(), run.epoch());
     target
         .ref()
         .tell(
@@ -696,7 +726,8 @@ public final class JobEntity
                 run.attempt(),
                 run.reason(),
                 state.spec().action(),
-                state.spec().timeoutSeconds()));
+                state.spec().timeoutSeconds(),
+                traceparent));
     checkActive(state, deps.settings().executor().ackTimeout());
   }
 
@@ -865,7 +896,8 @@ public final class JobEntity
     List<Event> events = new ArrayList<>();
     events.add(
         new RunFinished(runId, outcome.status(), outcome.exitCode(), outcome.message(), endedAt));
-    TickDecisions.retry(state.spec(), scheduledAt, attempt, outcome.status(), now, RunIds::random)
+    TickDecisions.retry(
+            state.spec(), runId, scheduledAt, attempt, outcome.status(), now, RunIds::random)
         .ifPresent(events::add);
     metrics.runFinished(name, outcome.status());
     return events;

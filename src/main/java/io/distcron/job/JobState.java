@@ -62,8 +62,14 @@ public record JobState(
   }
 
   /** A run that is decided and waits; it may not start before {@code notBefore}. */
+  /** {@code cause}: as in {@link JobEntity.RunQueued#cause}. */
   public record QueuedRun(
-      String runId, Instant scheduledAt, RunReason reason, int attempt, Instant notBefore)
+      String runId,
+      Instant scheduledAt,
+      RunReason reason,
+      int attempt,
+      Instant notBefore,
+      String cause)
       implements CborSerializable {}
 
   public static final JobState EMPTY = new JobState(null, false, null, Map.of(), List.of());
@@ -150,7 +156,8 @@ public record JobState(
   private JobState queued(JobEntity.RunQueued q) {
     List<QueuedRun> nextQueued = new ArrayList<>(queued);
     nextQueued.add(
-        new QueuedRun(q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.notBefore()));
+        new QueuedRun(
+            q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.notBefore(), q.cause()));
     JobState next = new JobState(spec, paused, lastScheduled, active, nextQueued);
     return ticks(q.reason()) ? next.marked(q.scheduledAt()) : next;
   }

@@ -89,6 +89,7 @@ final class TickDecisions {
    */
   static Optional<JobEntity.RunQueued> retry(
       JobSpec spec,
+      String runId,
       Instant scheduledAt,
       int attempt,
       RunStatus status,
@@ -103,7 +104,8 @@ final class TickDecisions {
             scheduledAt,
             RunReason.RETRY,
             attempt + 1,
-            now.plus(spec.retry().backoffAfter(attempt))));
+            now.plus(spec.retry().backoffAfter(attempt)),
+            runId));
   }
 
   /**
@@ -141,7 +143,7 @@ final class TickDecisions {
             new JobEntity.RunFired(
                 ids.get(), d.tick(), now, RunReason.CATCHUP, 1, selfNode, true, 0, 0, null));
       } else {
-        events.add(new JobEntity.RunQueued(ids.get(), d.tick(), RunReason.CATCHUP, 1, now));
+        events.add(new JobEntity.RunQueued(ids.get(), d.tick(), RunReason.CATCHUP, 1, now, null));
       }
     }
     // The ticks of one reason are consecutive (older than the window, beyond maxRuns, all but the

@@ -12,6 +12,7 @@ import io.distcron.run.RunToken;
 import io.distcron.store.Database;
 import io.distcron.store.RunStore;
 import io.distcron.store.Schema;
+import io.distcron.telemetry.Tracing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,7 +77,8 @@ class ExecutorNodeTest {
             new RunStore(ds),
             pool,
             pool,
-            1 << 20);
+            1 << 20,
+            Tracing.OFF);
     executor =
         kit.spawn(
             ExecutorNode.create(
@@ -101,7 +103,8 @@ class ExecutorNodeTest {
         1,
         RunReason.MANUAL,
         new Action.Shell("echo x >> " + count + "; sleep " + sleep, Map.of(), null, null),
-        60);
+        60,
+        null);
   }
 
   /** A sleep no other process on the machine has: found by its command line. */
@@ -167,7 +170,15 @@ class ExecutorNodeTest {
     ExecutorNode.Run r = run(t, "0");
     executor.tell(
         new ExecutorNode.Run(
-            t, UID + 1, r.job(), r.scheduledAt(), 1, r.reason(), r.action(), r.timeoutSeconds()));
+            t,
+            UID + 1,
+            r.job(),
+            r.scheduledAt(),
+            1,
+            r.reason(),
+            r.action(),
+            r.timeoutSeconds(),
+            null));
     assertThat(expect(ExecutorNode.Refused.class).why()).contains("earlier incarnation");
     assertThat(executions(t)).isZero();
   }

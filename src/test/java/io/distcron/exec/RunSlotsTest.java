@@ -21,7 +21,8 @@ class RunSlotsTest {
         1,
         RunReason.SCHEDULE,
         new Action.Noop(),
-        60);
+        60,
+        null);
   }
 
   @Test

@@ -18,6 +18,7 @@ import io.distcron.run.RunStatus;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
+import io.distcron.telemetry.Tracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -166,6 +167,9 @@ final class EntityTestbed {
   final Map<String, Executor> executors = new LinkedHashMap<>();
   private EventSourcedBehaviorTestKit<JobEntity.Command, JobEntity.Event, JobState> job;
 
+  /** Where the entity's spans go; set before the entity is first used. */
+  Tracing tracing = Tracing.OFF;
+
   /**
    * {@code nodes} are the cluster's members, each with an executor; the first is the least loaded,
    * so a run goes to the first one that has not refused it.
@@ -193,7 +197,7 @@ final class EntityTestbed {
   }
 
   JobEntity.Deps deps(NodeFence fence) {
-    return new JobEntity.Deps(settings, clock, placement, fence);
+    return new JobEntity.Deps(settings, clock, placement, fence, tracing);
   }
 
   /** The entity under test, on a node that always holds its lease; made on first use. */

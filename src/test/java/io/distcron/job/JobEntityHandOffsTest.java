@@ -101,7 +101,8 @@ class JobEntityHandOffsTest {
                 1,
                 RunReason.SCHEDULE,
                 shell(),
-                60));
+                60,
+                null));
     JobState.ActiveRun active = bed.job().getState().active().get(id(first));
     assertThat(active.node()).isEqualTo(NODE_B);
     assertThat(active.nodeUid()).isEqualTo(b.uid);

@@ -137,18 +137,24 @@ class TickDecisionsTest {
   void failuresAreRetriedAfterTheBackoff(RunStatus status) {
     JobSpec spec = retrying(new RetryPolicy(3, Duration.ofSeconds(2), 3.0, Duration.ofSeconds(10)));
     Instant tick = T0.minusSeconds(30);
-    assertThat(TickDecisions.retry(spec, tick, 1, status, T0, () -> "retry-1"))
-        .contains(new JobEntity.RunQueued("retry-1", tick, RunReason.RETRY, 2, T0.plusSeconds(2)));
-    assertThat(TickDecisions.retry(spec, tick, 2, status, T0, () -> "retry-2"))
-        .contains(new JobEntity.RunQueued("retry-2", tick, RunReason.RETRY, 3, T0.plusSeconds(6)));
-    assertThat(TickDecisions.retry(spec, tick, 3, status, T0, () -> "retry-3")).isEmpty();
+    // Each retry names the attempt it follows: its trace links there.
+    assertThat(TickDecisions.retry(spec, "first", tick, 1, status, T0, () -> "retry-1"))
+        .contains(
+            new JobEntity.RunQueued(
+                "retry-1", tick, RunReason.RETRY, 2, T0.plusSeconds(2), "first"));
+    assertThat(TickDecisions.retry(spec, "retry-1", tick, 2, status, T0, () -> "retry-2"))
+        .contains(
+            new JobEntity.RunQueued(
+                "retry-2", tick, RunReason.RETRY, 3, T0.plusSeconds(6), "retry-1"));
+    assertThat(TickDecisions.retry(spec, "retry-2", tick, 3, status, T0, () -> "retry-3"))
+        .isEmpty();
   }
 
   @Test
   void theBackoffStopsGrowingAtItsMaximum() {
     JobSpec spec =
         retrying(new RetryPolicy(10, Duration.ofSeconds(2), 3.0, Duration.ofSeconds(10)));
-    assertThat(TickDecisions.retry(spec, T0, 4, RunStatus.FAILED, T0, () -> "r"))
+    assertThat(TickDecisions.retry(spec, "run", T0, 4, RunStatus.FAILED, T0, () -> "r"))
         .map(JobEntity.RunQueued::notBefore)
         .contains(T0.plusSeconds(10));
   }
@@ -159,15 +165,16 @@ class TickDecisionsTest {
       names = {"SUCCEEDED", "KILLED", "SKIPPED"})
   void successesKillsAndSkipsAreNotRetried(RunStatus status) {
     JobSpec spec = retrying(new RetryPolicy(5, Duration.ofSeconds(1), 2.0, null));
-    assertThat(TickDecisions.retry(spec, T0, 1, status, T0, () -> "r")).isEmpty();
+    assertThat(TickDecisions.retry(spec, "run", T0, 1, status, T0, () -> "r")).isEmpty();
   }
 
   @Test
   void withoutAPolicyOrAJobNothingIsRetried() {
     assertThat(
-            TickDecisions.retry(spec(OverlapPolicy.SKIP), T0, 1, RunStatus.FAILED, T0, () -> "r"))
+            TickDecisions.retry(
+                spec(OverlapPolicy.SKIP), "run", T0, 1, RunStatus.FAILED, T0, () -> "r"))
         .isEmpty();
-    assertThat(TickDecisions.retry(null, T0, 1, RunStatus.FAILED, T0, () -> "r")).isEmpty();
+    assertThat(TickDecisions.retry(null, "run", T0, 1, RunStatus.FAILED, T0, () -> "r")).isEmpty();
   }
 
   // ---- missed ticks
@@ -194,9 +201,9 @@ class TickDecisionsTest {
     List<JobEntity.Event> queued = catchUp(CatchUpPolicy.DEFAULT, EVERY_SECOND, T0, now, false);
     assertThat(queued)
         .containsExactly(
-            new JobEntity.RunQueued("id-1", T0.plusSeconds(1), RunReason.CATCHUP, 1, now),
-            new JobEntity.RunQueued("id-2", T0.plusSeconds(2), RunReason.CATCHUP, 1, now),
-            new JobEntity.RunQueued("id-3", T0.plusSeconds(3), RunReason.CATCHUP, 1, now));
+            new JobEntity.RunQueued("id-1", T0.plusSeconds(1), RunReason.CATCHUP, 1, now, null),
+            new JobEntity.RunQueued("id-2", T0.plusSeconds(2), RunReason.CATCHUP, 1, now, null),
+            new JobEntity.RunQueued("id-3", T0.plusSeconds(3), RunReason.CATCHUP, 1, now, null));
   }
 
   @Test
@@ -418,7 +425,7 @@ class TickDecisionsTest {
   }
 
   private static JobState.QueuedRun queued(String id, RunReason reason, Instant notBefore) {
-    return new JobState.QueuedRun(id, T0.minusSeconds(2), reason, 1, notBefore);
+    return new JobState.QueuedRun(id, T0.minusSeconds(2), reason, 1, notBefore, null);
   }
 
   private static List<Instant> seconds(int from, int to) {

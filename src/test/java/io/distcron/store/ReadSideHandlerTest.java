@@ -142,7 +142,7 @@ class ReadSideHandlerTest {
         envelope(
             "a",
             new JobEntity.RunFired("n1", T0, T0, RunReason.SCHEDULE, 1, "n:1", true, 0, 0, null)),
-        envelope("a", new JobEntity.RunQueued("q1", t1, RunReason.RETRY, 2, t1)),
+        envelope("a", new JobEntity.RunQueued("q1", t1, RunReason.RETRY, 2, t1, "r0")),
         envelope(
             "a",
             new JobEntity.TicksSkipped(List.of(T0.plusSeconds(2)), "previous run still active")),
