@@ -89,7 +89,24 @@ public final class Dtos {
       String status,
       List<Instant> nextFireTimes,
       Instant lastScheduled,
-      RunDto lastRun) {}
+      RunDto lastRun,
+      @JsonInclude(JsonInclude.Include.NON_NULL) BackfillDto backfill) {}
+
+  /**
+   * The job's latest backfill: {@code decided} of {@code ticks} are run or skipped; {@code going}
+   * until all are and the latest has ended.
+   */
+  public record BackfillDto(
+      Instant from, Instant to, String overlap, int ticks, int decided, boolean going) {}
+
+  /** {@code POST /api/v1/jobs/{name}/backfill}: ISO-8601 instants; overlap defaults to QUEUE. */
+  public record BackfillRequest(String from, String to, String overlap) {}
+
+  /** {@code leftOut}: ticks in the range the live schedule or an earlier backfill owns. */
+  public record BackfillAccepted(
+      Instant from, Instant to, String overlap, int ticks, int leftOut) {}
+
+  public record BackfillCancelled(int cancelled) {}
 
   public record RunDto(
       String id,

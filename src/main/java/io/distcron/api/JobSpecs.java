@@ -159,7 +159,7 @@ final class JobSpecs {
   }
 
   /** An ISO-8601 instant, with {@code Z} or an offset; null when not given. */
-  private static Instant instant(String iso, String field) {
+  static Instant instant(String iso, String field) {
     if (iso == null) return null;
     try {
       return Instant.parse(iso.trim());
@@ -246,7 +246,7 @@ final class JobSpecs {
         field + " must be a positive ISO-8601 duration such as PT10S, at most " + MAX_DURATION);
   }
 
-  private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String field) {
+  static <E extends Enum<E>> E enumValue(Class<E> type, String value, String field) {
     try {
       return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
@@ -535,6 +535,15 @@ final class JobSpecs {
         s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),
         view.lastScheduled(),
-        lastRun);
+        lastRun,
+        view.backfill() == null
+            ? null
+            : new Dtos.BackfillDto(
+                view.backfill().from(),
+                view.backfill().to(),
+                view.backfill().overlap().name(),
+                view.backfill().ticks(),
+                view.backfill().decided(),
+                view.backfill().going()));
   }
 }
