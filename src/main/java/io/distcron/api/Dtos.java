@@ -38,7 +38,8 @@ public final class Dtos {
       JsonNode nextFireTimes,
       JsonNode lastScheduled,
       JsonNode lastRun,
-      JsonNode managedBy) {}
+      JsonNode managedBy,
+      JsonNode backfill) {}
 
   public record ShellDto(
       String command,
