@@ -75,7 +75,7 @@ public record Backfill(
    * {@code ticks}: to run; {@code leftOut}: in the range but the live schedule's or an earlier
    * backfill's.
    */
-  record Accepted(int ticks, int leftOut, List<Span> spans) implements Plan {}
+  record Accepted(int ticks, int leftOut) implements Plan {}
 
   record TooMany(String message) implements Plan {}
 
@@ -94,10 +94,10 @@ public record Backfill(
     }
     List<Span> spans = intersect(unowned, from, to);
     int ticks = (int) all.stream().filter(t -> inAny(spans, t)).count();
-    return new Accepted(ticks, all.size() - ticks, spans);
+    return new Accepted(ticks, all.size() - ticks);
   }
 
-  /** A new backfill of the planned {@code spans}. */
+  /** A new backfill of what of {@code [from, to)} is {@code unowned}. */
   static Backfill start(Instant from, Instant to, Overlap overlap, int ticks, List<Span> unowned) {
     return new Backfill(from, to, overlap, ticks, intersect(unowned, from, to), null, 0);
   }
