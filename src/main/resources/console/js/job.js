@@ -25,6 +25,13 @@ export async function jobPage(main, ctx, name) {
   const head = h('div', {class: 'page-head'});
   const summary = h('div', {class: 'card summary'});
   const statsBox = h('div', {class: 'card', id: 'job-stats'});
+  const backfillProgress = h('div', {class: 'backfill-progress', id: 'backfill-progress'});
+  const backfillFrom = h('input', {type: 'text', class: 'mono', name: 'from', id: 'backfill-from',
+    placeholder: '2026-11-01T00:00:00Z', 'aria-label': 'From (UTC, inclusive)'});
+  const backfillTo = h('input', {type: 'text', class: 'mono', name: 'to', id: 'backfill-to',
+    placeholder: '2026-11-02T00:00:00Z', 'aria-label': 'To (UTC, exclusive)'});
+  const backfillOverlap = h('select', {name: 'overlap', id: 'backfill-overlap', 'aria-label': 'Overlap'},
+      ['QUEUE', 'SKIP', 'ALLOW'].map(o => h('option', {value: o}, o)));
   const chartBox = h('div', {class: 'chart-box', id: 'run-chart'});
   const runsBody = h('tbody', {id: 'runs-body'});
   const pager = h('div', {class: 'pager'});
@@ -33,6 +40,13 @@ export async function jobPage(main, ctx, name) {
       head,
       summary,
       statsBox,
+      h('div', {class: 'card backfill', id: 'backfill'},
+          h('h2', null, 'Backfill'),
+          h('p', {class: 'muted small'}, 'Run the ticks in [from, to) that never ran: before the job existed, ',
+              'or while it was paused. Ticks the schedule ran or skipped are left out.'),
+          h('div', {class: 'tools'}, backfillFrom, backfillTo, backfillOverlap,
+              button('Backfill', backfill, {action: 'backfill'})),
+          backfillProgress),
       h('div', {class: 'card'}, h('h2', null, 'Recent runs'), chartBox),
       h('div', {class: 'card flush'},
           h('div', {class: 'card-head'}, h('h2', null, 'Run history'), pager),
@@ -59,6 +73,38 @@ export async function jobPage(main, ctx, name) {
     jobSig = sig;
     showSummary();
     replace(statsBox, statsView(job.stats));
+    showBackfill();
+  }
+
+  function showBackfill() {
+    const b = job.backfill;
+    if (!b) return replace(backfillProgress);
+    replace(backfillProgress,
+        h('span', null, `${b.going ? 'Going' : 'Done'}: ${b.decided} of ${b.ticks} ticks run or skipped `,
+            `(${b.overlap}, from `, time(b.from), ' to ', time(b.to), ') '),
+        h('progress', {max: String(Math.max(b.ticks, 1)), value: String(b.decided)}),
+        b.going ? button('Cancel backfill', cancelBackfill, {action: 'cancel-backfill', kind: 'small'}) : null);
+  }
+
+  async function backfill() {
+    try {
+      const body = {from: backfillFrom.value.trim(), to: backfillTo.value.trim(), overlap: backfillOverlap.value};
+      const r = await post(`/jobs/${enc(name)}/backfill`, body, {signal: ctx.signal});
+      flash('ok', `Backfill of ${name}: ${r.ticks} ticks to run, ${r.leftOut} left out.`);
+      await refresh();
+    } catch (e) {
+      if (e.name !== 'AbortError') flash('error', `Could not backfill ${name}: ${e.message}`);
+    }
+  }
+
+  async function cancelBackfill() {
+    try {
+      const r = await del(`/jobs/${enc(name)}/backfill`, {signal: ctx.signal});
+      flash('ok', `Cancelled the backfill of ${name}: ${r.cancelled} ticks skipped.`);
+      await refresh();
+    } catch (e) {
+      if (e.name !== 'AbortError') flash('error', `Could not cancel the backfill of ${name}: ${e.message}`);
+    }
   }
 
   function showHead(paused) {

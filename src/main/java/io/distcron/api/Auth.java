@@ -171,6 +171,7 @@ final class Auth {
     if (path.endsWith("/pause")
         || path.endsWith("/resume")
         || path.endsWith("/trigger")
+        || path.endsWith("/backfill")
         || path.endsWith("/kill")) {
       return Role.OPERATOR;
     }

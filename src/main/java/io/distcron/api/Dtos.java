@@ -40,7 +40,8 @@ public final class Dtos {
       JsonNode lastScheduled,
       JsonNode lastRun,
       JsonNode managedBy,
-      JsonNode stats) {}
+      JsonNode stats,
+      JsonNode backfill) {}
 
   public record ShellDto(
       String command,
@@ -92,7 +93,8 @@ public final class Dtos {
       List<Instant> nextFireTimes,
       Instant lastScheduled,
       RunDto lastRun,
-      @JsonInclude(JsonInclude.Include.NON_NULL) JobStats stats) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) JobStats stats,
+      @JsonInclude(JsonInclude.Include.NON_NULL) BackfillDto backfill) {}
 
   /**
    * A job's runs of the last {@code window} (ticks since {@code since}), on a job's own GET only.
@@ -127,6 +129,22 @@ public final class Dtos {
           s.meanDurationMs());
     }
   }
+
+  /**
+   * The job's latest backfill: {@code decided} of {@code ticks} are run or skipped; {@code going}
+   * until all are and the latest has ended.
+   */
+  public record BackfillDto(
+      Instant from, Instant to, String overlap, int ticks, int decided, boolean going) {}
+
+  /** {@code POST /api/v1/jobs/{name}/backfill}: ISO-8601 instants; overlap defaults to QUEUE. */
+  public record BackfillRequest(String from, String to, String overlap) {}
+
+  /** {@code leftOut}: ticks in the range the live schedule or an earlier backfill owns. */
+  public record BackfillAccepted(
+      Instant from, Instant to, String overlap, int ticks, int leftOut) {}
+
+  public record BackfillCancelled(int cancelled) {}
 
   public record RunDto(
       String id,

@@ -64,7 +64,31 @@ final class JobRoutes {
         path("pause", () -> post(() -> reply(name, jobs::pause, 200))),
         path("resume", () -> post(() -> reply(name, jobs::resume, 200))),
         path("trigger", () -> post(() -> reply(name, jobs::trigger, 202))),
+        path(
+            "backfill",
+            () ->
+                concat(
+                    post(() -> body(b -> backfill(name, b))),
+                    delete(() -> reply(name, jobs::cancelBackfill, 200)))),
         path("runs", () -> get(() -> runs(name))));
+  }
+
+  private Route backfill(String name, String body) {
+    existingName(name);
+    BackfillRequests.Parsed r = BackfillRequests.parse(json.read(body, Dtos.BackfillRequest.class));
+    return respond(
+        jobs.backfill(name, r.from(), r.to(), r.overlap())
+            .thenCompose(
+                reply -> {
+                  if (reply instanceof JobEntity.BackfillStarted s) {
+                    return done(
+                        json.response(
+                            202,
+                            new Dtos.BackfillAccepted(
+                                r.from(), r.to(), r.overlap().name(), s.ticks(), s.leftOut())));
+                  }
+                  return toResponse(reply, 202);
+                }));
   }
 
   /** Reads the JSON body as text, refusing what is over the limit before it is all in memory. */
@@ -121,9 +145,15 @@ final class JobRoutes {
 
   private CompletionStage<HttpResponse> toResponse(JobEntity.Reply reply, int okStatus) {
     if (reply instanceof JobEntity.Rejected r) {
+      if (r.problem() == JobEntity.Problem.TOO_MANY_TICKS) {
+        throw ApiError.badRequest("to", r.message());
+      }
       int status = r.problem() == JobEntity.Problem.NOT_FOUND ? 404 : 409;
       throw new ApiError(
           status, r.problem() == JobEntity.Problem.CONFLICT ? "name" : null, r.message());
+    }
+    if (reply instanceof JobEntity.BackfillCancelled c) {
+      return done(json.response(okStatus, new Dtos.BackfillCancelled(c.ticks())));
     }
     if (reply instanceof JobEntity.Triggered t) {
       return done(json.response(okStatus, new Dtos.Triggered(t.runId())));
@@ -183,7 +213,8 @@ final class JobRoutes {
             .map(
                 e ->
                     dto(
-                        new JobEntity.JobView(e.spec(), e.paused(), null, nextFires(e), 0, 0, 0),
+                        new JobEntity.JobView(
+                            e.spec(), e.paused(), null, nextFires(e), 0, 0, 0, null),
                         stores.runs().lastByJob(e.spec().name()),
                         null))
             .toList();

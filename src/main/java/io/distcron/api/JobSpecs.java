@@ -246,7 +246,7 @@ final class JobSpecs {
         field + " must be a positive ISO-8601 duration such as PT10S, at most " + MAX_DURATION);
   }
 
-  private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String field) {
+  static <E extends Enum<E>> E enumValue(Class<E> type, String value, String field) {
     try {
       return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
@@ -541,6 +541,15 @@ final class JobSpecs {
         view.nextFireTimes(),
         view.lastScheduled(),
         lastRun,
-        stats);
+        stats,
+        view.backfill() == null
+            ? null
+            : new Dtos.BackfillDto(
+                view.backfill().from(),
+                view.backfill().to(),
+                view.backfill().overlap().name(),
+                view.backfill().ticks(),
+                view.backfill().decided(),
+                view.backfill().going()));
   }
 }

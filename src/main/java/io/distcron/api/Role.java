@@ -4,7 +4,7 @@ package io.distcron.api;
 public enum Role {
   /** Read everything. */
   VIEWER,
-  /** And steer: trigger, pause, resume, kill. */
+  /** And steer: trigger, backfill, pause, resume, kill. */
   OPERATOR,
   /** And change: create, edit and delete jobs; manage tokens. */
   ADMIN;

@@ -34,7 +34,7 @@ final class SpecChanges {
   }
 
   private static JsonNode shown(JobSpec spec, ObjectMapper mapper) {
-    JobEntity.JobView view = new JobEntity.JobView(spec, false, null, List.of(), 0, 0, 0);
+    JobEntity.JobView view = new JobEntity.JobView(spec, false, null, List.of(), 0, 0, 0, null);
     ObjectNode node = mapper.valueToTree(JobSpecs.toDto(spec, view, "", null, null, Instant.EPOCH));
     node.remove(DERIVED);
     return node;

@@ -17,7 +17,9 @@ import picocli.CommandLine.Parameters;
     description = "Define and steer jobs.",
     subcommands = {
       JobCommand.Add.class, JobCommand.Ls.class, JobCommand.Show.class, JobCommand.Edit.class,
-      JobCommand.Rm.class, JobCommand.Pause.class, JobCommand.Resume.class, JobCommand.Trigger.class
+      JobCommand.Rm.class, JobCommand.Pause.class, JobCommand.Resume.class,
+          JobCommand.Trigger.class,
+      JobCommand.Backfill.class
     })
 final class JobCommand extends GroupCommand {
   /**
@@ -31,7 +33,8 @@ final class JobCommand extends GroupCommand {
           "nextFireTimes",
           "lastScheduled",
           "lastRun",
-          "managedBy");
+          "managedBy",
+          "backfill");
 
   /**
    * Jobs by name, with {@code label} only those with it, at most {@code limit} (null: all). The API
@@ -291,6 +294,64 @@ final class JobCommand extends GroupCommand {
     void run(Api api, Printer out) {
       JsonNode t = api.post(path(name) + "/trigger");
       out.result(t, "triggered job " + name + ": run " + Text.str(t, "runId"));
+    }
+  }
+
+  @Command(
+      name = "backfill",
+      mixinStandardHelpOptions = true,
+      description =
+          "Run a job's ticks in [from, to) that never ran, with reason BACKFILL; or cancel its"
+              + " backfill.")
+  static final class Backfill extends ApiCommand {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--from", paramLabel = "INSTANT", description = "e.g. 2026-11-01T00:00:00Z")
+    String from;
+
+    @Option(names = "--to", paramLabel = "INSTANT", description = "exclusive")
+    String to;
+
+    @Option(
+        names = "--overlap",
+        paramLabel = "QUEUE|SKIP|ALLOW",
+        description = "how its runs wait for the job's others (default QUEUE)")
+    String overlap;
+
+    @Option(names = "--cancel", description = "skip the ticks of its backfill not yet run")
+    boolean cancel;
+
+    @Override
+    void run(Api api, Printer out) {
+      if (cancel) {
+        if (from != null || to != null || overlap != null) {
+          throw usage("--cancel takes no --from, --to or --overlap");
+        }
+        JsonNode c = api.delete(path(name) + "/backfill");
+        out.result(
+            c,
+            "cancelled the backfill of job " + name + ": " + plural(c, "cancelled") + " skipped");
+        return;
+      }
+      if (from == null || to == null) throw usage("--from and --to are required");
+      ObjectNode body = Api.JSON.createObjectNode().put("from", from).put("to", to);
+      if (overlap != null) body.put("overlap", overlap);
+      JsonNode b = api.post(path(name) + "/backfill", body);
+      out.result(
+          b,
+          "backfill of job "
+              + name
+              + ": "
+              + plural(b, "ticks")
+              + " to run, "
+              + Text.str(b, "leftOut")
+              + " left out");
+    }
+
+    private static String plural(JsonNode j, String field) {
+      int n = j.path(field).asInt();
+      return n + (n == 1 ? " tick" : " ticks");
     }
   }
 

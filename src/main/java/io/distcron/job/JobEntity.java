@@ -107,6 +107,14 @@ public final class JobEntity
 
   public record KillRun(String runId, ActorRef<Reply> replyTo) implements Command {}
 
+  /** Runs the job's ticks in {@code [from, to)} that nobody has decided; {@code from < to}. */
+  public record StartBackfill(
+      Instant from, Instant to, Backfill.Overlap overlap, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Its ticks not yet decided end SKIPPED. */
+  public record CancelBackfill(ActorRef<Reply> replyTo) implements Command {}
+
   /**
    * Bulk apply: create the job, or replace it unless its spec is the same. {@code spec.managedBy()}
    * is the applying owner; a job another owner manages is refused. {@code dryRun}: answer what
@@ -151,8 +159,23 @@ public final class JobEntity
       List<Instant> nextFireTimes,
       int activeRuns,
       int queuedRuns,
-      long revision)
+      long revision,
+      BackfillView backfill)
       implements Reply {}
+
+  /**
+   * The job's latest backfill: {@code decided} of its {@code ticks} are run or skipped; {@code
+   * going} while some are not, or the latest still runs.
+   */
+  public record BackfillView(
+      Instant from, Instant to, Backfill.Overlap overlap, int ticks, int decided, boolean going)
+      implements CborSerializable {}
+
+  /** {@code leftOut}: ticks in the range that the live schedule or an earlier backfill owns. */
+  public record BackfillStarted(int ticks, int leftOut) implements Reply {}
+
+  /** {@code ticks}: how many were still to decide, now SKIPPED. */
+  public record BackfillCancelled(int ticks) implements Reply {}
 
   public record Triggered(String runId) implements Reply {}
 
@@ -178,7 +201,9 @@ public final class JobEntity
 
   public enum Problem {
     NOT_FOUND,
-    CONFLICT
+    CONFLICT,
+    /** A backfill's range holds more ticks than one may take: about its {@code to}. */
+    TOO_MANY_TICKS
   }
 
   public sealed interface Event extends CborSerializable {}
@@ -227,15 +252,35 @@ public final class JobEntity
       String cause)
       implements Event {}
 
-  /** Ticks decided not to run; their runs' ids derive from the tick ({@link RunIds#skipped}). */
-  public record TicksSkipped(List<Instant> ticks, String reason) implements Event {}
+  /**
+   * Ticks decided not to run; their runs' ids derive from the tick ({@link RunIds#skipped}). {@code
+   * backfill}: they were a backfill's (false in events written before backfills existed).
+   */
+  public record TicksSkipped(List<Instant> ticks, String reason, boolean backfill)
+      implements Event {
+    public TicksSkipped(List<Instant> ticks, String reason) {
+      this(ticks, reason, false);
+    }
+  }
 
   /**
    * Every tick from {@code from} up to (not including) {@code until}, decided not to run for one
-   * reason: one record for many ticks. {@code count}: how many; 0 when too many to count.
+   * reason: one record for many ticks. {@code count}: how many; 0 when too many to count. {@code
+   * backfill}: as in {@link TicksSkipped}.
    */
-  public record TickRangeSkipped(Instant from, Instant until, long count, String reason)
-      implements Event {}
+  public record TickRangeSkipped(
+      Instant from, Instant until, long count, String reason, boolean backfill) implements Event {
+    public TickRangeSkipped(Instant from, Instant until, long count, String reason) {
+      this(from, until, count, reason, false);
+    }
+  }
+
+  /**
+   * A backfill of the ticks in {@code [from, to)} that nobody decided yet ({@code ticks} of them)
+   * is decided; its ticks are then decided one by one, as runs with reason BACKFILL or skips.
+   */
+  public record BackfillRequested(
+      Instant from, Instant to, Backfill.Overlap overlap, int ticks, Instant at) implements Event {}
 
   /** The run's executor refused it for good: handed to {@code node} under {@code epoch}. */
   public record RunRedirected(String runId, String node, long nodeUid, int epoch)
@@ -370,6 +415,8 @@ public final class JobEntity
         .onCommand(Prune.class, this::onPrune)
         .onCommand(Trigger.class, this::onTrigger)
         .onCommand(KillRun.class, this::onKill)
+        .onCommand(StartBackfill.class, this::onStartBackfill)
+        .onCommand(CancelBackfill.class, this::onCancelBackfill)
         .onCommand(Reported.class, this::onReported)
         .onCommand(Fire.class, this::onFire)
         .onCommand(Rearm.class, this::onRearm)
@@ -562,7 +609,15 @@ public final class JobEntity
         next,
         s.active().size(),
         s.queued().size(),
-        lastSequenceNumber(ctx));
+        lastSequenceNumber(ctx),
+        backfillView(s));
+  }
+
+  private BackfillView backfillView(JobState s) {
+    Backfill b = s.backfill();
+    if (b == null) return null;
+    return new BackfillView(
+        b.from(), b.to(), b.overlap(), b.ticks(), b.decided(), backfillGoing(s));
   }
 
   // ---- ticks and the overlap policy
@@ -624,16 +679,99 @@ public final class JobEntity
   /** Starts the queued run that may go first, if the overlap policy lets it go now. */
   private ReplyEffect<Event, JobState> onDrain(JobState state, Drain cmd) {
     var next = TickDecisions.drainable(state);
-    if (next.isEmpty()) return Effect().noReply();
+    if (next.isEmpty()) return backfillStep(state);
     JobState.QueuedRun q = next.get();
     Duration wait = Duration.between(clock.instant(), q.notBefore());
     if (!wait.isNegative() && !wait.isZero()) {
       timers.startSingleTimer(QUEUE, new Drain(), wait);
-      return Effect().noReply();
+      return backfillStep(state);
     }
     return fire(state, q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.cause())
         .thenRun(s -> ctx.getSelf().tell(new Drain()))
         .thenNoReply();
+  }
+
+  // ---- backfills
+
+  private ReplyEffect<Event, JobState> onStartBackfill(JobState state, StartBackfill cmd) {
+    if (!state.exists()) return notFound(cmd.replyTo());
+    if (backfillGoing(state)) {
+      Backfill b = state.backfill();
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(
+                  Problem.CONFLICT,
+                  "job '"
+                      + name
+                      + "' has a backfill in progress ("
+                      + b.decided()
+                      + " of "
+                      + b.ticks()
+                      + " ticks decided): cancel it first"));
+    }
+    Backfill.Plan plan =
+        Backfill.plan(schedule(state.spec()), state.unowned(), cmd.from(), cmd.to());
+    if (plan instanceof Backfill.TooMany tooMany) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Problem.TOO_MANY_TICKS, tooMany.message()));
+    }
+    Backfill.Accepted accepted = (Backfill.Accepted) plan;
+    BackfillStarted started = new BackfillStarted(accepted.ticks(), accepted.leftOut());
+    if (accepted.ticks() == 0) return Effect().reply(cmd.replyTo(), started);
+    return Effect()
+        .persist(
+            new BackfillRequested(
+                cmd.from(), cmd.to(), cmd.overlap(), accepted.ticks(), clock.instant()))
+        .thenRun(s -> ctx.getSelf().tell(new Drain()))
+        .thenReply(cmd.replyTo(), s -> started);
+  }
+
+  private ReplyEffect<Event, JobState> onCancelBackfill(JobState state, CancelBackfill cmd) {
+    if (!state.exists()) return notFound(cmd.replyTo());
+    if (!backfillGoing(state)) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(Problem.NOT_FOUND, "job '" + name + "' has no backfill in progress"));
+    }
+    Backfill b = state.backfill();
+    List<Instant> left = b.remaining(schedule(state.spec()), Backfill.MAX_TICKS);
+    if (left.isEmpty()) return Effect().reply(cmd.replyTo(), new BackfillCancelled(0));
+    String why = "backfill cancelled";
+    Event skipped =
+        left.size() <= Backfill.MAX_SKIPPED_ONE_BY_ONE
+            ? new TicksSkipped(left, why, true)
+            : new TickRangeSkipped(left.get(0), b.to(), left.size(), why, true);
+    return Effect()
+        .persist(skipped)
+        .thenRun(s -> metrics.skipped(left.size()))
+        .thenReply(cmd.replyTo(), s -> new BackfillCancelled(left.size()));
+  }
+
+  private boolean backfillGoing(JobState state) {
+    return state.backfill() != null
+        && (state.backfillRunning() || state.backfill().next(schedule(state.spec())).isPresent());
+  }
+
+  /** Decides the backfill's next tick, if its turn has come: run it, or skip some. */
+  private ReplyEffect<Event, JobState> backfillStep(JobState state) {
+    var step = TickDecisions.backfillStep(state, schedule(state.spec()));
+    if (step instanceof TickDecisions.RunTick run) {
+      return fire(state, RunIds.random(), run.tick(), RunReason.BACKFILL, 1, null)
+          .thenRun(s -> ctx.getSelf().tell(new Drain()))
+          .thenNoReply();
+    }
+    if (step instanceof TickDecisions.SkipTicks skip) {
+      return Effect()
+          .persist(new TicksSkipped(skip.ticks(), skip.reason(), true))
+          .thenRun(
+              s -> {
+                metrics.skipped(skip.ticks().size());
+                ctx.getSelf().tell(new Drain());
+              })
+          .thenNoReply();
+    }
+    return Effect().noReply();
   }
 
   /**

@@ -19,13 +19,19 @@ import java.util.Optional;
  * @param spec null while the job does not exist (never defined, or deleted)
  * @param active runs handed to an executor and not yet finished, by run id
  * @param queued runs decided but waiting: for the active run to end, or for a retry's backoff
+ * @param unowned the spans of time at or before the high-water mark whose ticks nobody decided: the
+ *     live schedule did not own them and no backfill took them yet (empty in a state recovered from
+ *     a snapshot older than backfills: then none can be backfilled, never one twice)
+ * @param backfill the latest backfill, in progress or done; null if none
  */
 public record JobState(
     JobSpec spec,
     boolean paused,
     Instant lastScheduled,
     Map<String, ActiveRun> active,
-    List<QueuedRun> queued)
+    List<QueuedRun> queued,
+    List<Backfill.Span> unowned,
+    Backfill backfill)
     implements CborSerializable {
 
   /**
@@ -72,11 +78,13 @@ public record JobState(
       String cause)
       implements CborSerializable {}
 
-  public static final JobState EMPTY = new JobState(null, false, null, Map.of(), List.of());
+  public static final JobState EMPTY =
+      new JobState(null, false, null, Map.of(), List.of(), List.of(), null);
 
   public JobState {
     active = active == null ? Map.of() : Map.copyOf(active);
     queued = queued == null ? List.of() : List.copyOf(queued);
+    unowned = unowned == null ? List.of() : List.copyOf(unowned);
   }
 
   public boolean exists() {
@@ -99,23 +107,57 @@ public record JobState(
         .min(Comparator.comparing(QueuedRun::notBefore).thenComparing(QueuedRun::scheduledAt));
   }
 
+  /**
+   * The backfill's latest tick has a run going or waiting (a retry keeps its tick): the next waits
+   * for it unless the backfill allows overlap.
+   */
+  public boolean backfillRunning() {
+    if (backfill == null || backfill.cursor() == null) return false;
+    Instant tick = backfill.cursor();
+    return active.values().stream()
+            .anyMatch(r -> r.scheduledAt().equals(tick) && backfilled(r.reason()))
+        || queued.stream().anyMatch(q -> q.scheduledAt().equals(tick) && backfilled(q.reason()));
+  }
+
+  private static boolean backfilled(RunReason reason) {
+    return reason == RunReason.BACKFILL || reason == RunReason.RETRY;
+  }
+
   public Optional<QueuedRun> queuedRun(String runId) {
     return queued.stream().filter(q -> q.runId().equals(runId)).findFirst();
   }
 
   JobState apply(JobEntity.Event event) {
-    if (event instanceof JobEntity.Defined d) return with(d.spec(), paused).marked(d.at());
+    if (event instanceof JobEntity.Defined d) {
+      return with(d.spec(), paused).unowning(d.spec(), d.at()).marked(d.at());
+    }
     if (event instanceof JobEntity.Paused) return with(spec, true);
-    if (event instanceof JobEntity.Resumed r) return with(spec, false).marked(r.at());
+    if (event instanceof JobEntity.Resumed r) {
+      return with(spec, false).unowning(spec, r.at()).marked(r.at());
+    }
     if (event instanceof JobEntity.Deleted) {
-      return new JobState(null, false, lastScheduled, Map.of(), List.of());
+      return new JobState(null, false, lastScheduled, Map.of(), List.of(), unowned, null);
     }
     if (event instanceof JobEntity.RunFired f) return fired(f);
     if (event instanceof JobEntity.RunQueued q) return queued(q);
     if (event instanceof JobEntity.TicksSkipped s) {
-      return marked(s.ticks().get(s.ticks().size() - 1));
+      Instant last = s.ticks().get(s.ticks().size() - 1);
+      return s.backfill() ? backfilled(last, s.ticks().size()) : marked(last);
     }
-    if (event instanceof JobEntity.TickRangeSkipped r) return marked(r.until().minusNanos(1));
+    if (event instanceof JobEntity.TickRangeSkipped r) {
+      Instant last = r.until().minusNanos(1);
+      return r.backfill() ? backfilled(last, (int) r.count()) : marked(last);
+    }
+    if (event instanceof JobEntity.BackfillRequested b) {
+      return new JobState(
+          spec,
+          paused,
+          lastScheduled,
+          active,
+          queued,
+          Backfill.subtract(unowned, b.from(), b.to()),
+          Backfill.start(b.from(), b.to(), b.overlap(), b.ticks(), unowned));
+    }
     if (event instanceof JobEntity.RunRedirected r) return redirected(r);
     if (event instanceof JobEntity.RunStarted s) return started(s);
     if (event instanceof JobEntity.RunFinished f) return finished(f.runId());
@@ -123,16 +165,46 @@ public record JobState(
   }
 
   private JobState with(JobSpec newSpec, boolean newPaused) {
-    return new JobState(newSpec, newPaused, lastScheduled, active, queued);
+    return new JobState(newSpec, newPaused, lastScheduled, active, queued, unowned, backfill);
   }
 
   private JobState withActive(Map<String, ActiveRun> nextActive) {
-    return new JobState(spec, paused, lastScheduled, nextActive, queued);
+    return with(nextActive, queued);
+  }
+
+  private JobState with(Map<String, ActiveRun> nextActive, List<QueuedRun> nextQueued) {
+    return new JobState(spec, paused, lastScheduled, nextActive, nextQueued, unowned, backfill);
   }
 
   private JobState marked(Instant at) {
     if (at == null || (lastScheduled != null && !at.isAfter(lastScheduled))) return this;
-    return new JobState(spec, paused, at, active, queued);
+    return new JobState(spec, paused, at, active, queued, unowned, backfill);
+  }
+
+  /**
+   * The mark jumps to {@code at} (a definition or a resume): the ticks it passes over, of {@code
+   * newSpec}'s schedule, were not the live schedule's and may be backfilled.
+   */
+  private JobState unowning(JobSpec newSpec, Instant at) {
+    if (at == null || (lastScheduled != null && !at.isAfter(lastScheduled))) return this;
+    if (lastScheduled != null
+        && newSpec.ticks().nextAfter(lastScheduled).filter(t -> !t.isAfter(at)).isEmpty()) {
+      return this;
+    }
+    return new JobState(
+        spec,
+        paused,
+        lastScheduled,
+        active,
+        queued,
+        Backfill.append(unowned, lastScheduled, at),
+        backfill);
+  }
+
+  private JobState backfilled(Instant tick, int count) {
+    if (backfill == null) return this;
+    return new JobState(
+        spec, paused, lastScheduled, active, queued, unowned, backfill.decided(tick, count));
   }
 
   private static boolean ticks(RunReason reason) {
@@ -149,7 +221,8 @@ public record JobState(
     }
     List<QueuedRun> nextQueued = new ArrayList<>(queued);
     nextQueued.removeIf(q -> q.runId().equals(f.runId()));
-    JobState next = new JobState(spec, paused, lastScheduled, nextActive, nextQueued);
+    JobState next = with(nextActive, nextQueued);
+    if (f.reason() == RunReason.BACKFILL) return next.backfilled(f.scheduledAt(), 1);
     return ticks(f.reason()) ? next.marked(f.scheduledAt()) : next;
   }
 
@@ -158,7 +231,7 @@ public record JobState(
     nextQueued.add(
         new QueuedRun(
             q.runId(), q.scheduledAt(), q.reason(), q.attempt(), q.notBefore(), q.cause()));
-    JobState next = new JobState(spec, paused, lastScheduled, active, nextQueued);
+    JobState next = with(active, nextQueued);
     return ticks(q.reason()) ? next.marked(q.scheduledAt()) : next;
   }
 
@@ -197,6 +270,6 @@ public record JobState(
     nextActive.remove(runId);
     List<QueuedRun> nextQueued = new ArrayList<>(queued);
     nextQueued.removeIf(q -> q.runId().equals(runId));
-    return new JobState(spec, paused, lastScheduled, nextActive, nextQueued);
+    return with(nextActive, nextQueued);
   }
 }

@@ -1,6 +1,7 @@
 package io.distcron.job;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,15 @@ public final class JobsClient {
 
   public CompletionStage<JobEntity.Reply> prune(String name, String owner, boolean dryRun) {
     return ask(name, r -> new JobEntity.Prune(owner, dryRun, r));
+  }
+
+  public CompletionStage<JobEntity.Reply> backfill(
+      String name, Instant from, Instant to, Backfill.Overlap overlap) {
+    return ask(name, r -> new JobEntity.StartBackfill(from, to, overlap, r));
+  }
+
+  public CompletionStage<JobEntity.Reply> cancelBackfill(String name) {
+    return ask(name, JobEntity.CancelBackfill::new);
   }
 
   public CompletionStage<JobEntity.Reply> kill(String job, String runId) {

@@ -67,6 +67,39 @@ final class TickDecisions {
     return new Queue(overlap == OverlapPolicy.REPLACE);
   }
 
+  /** What a backfill does now. */
+  sealed interface BackfillStep {}
+
+  record RunTick(Instant tick) implements BackfillStep {}
+
+  /** Ticks whose turn came while a run of the job is active: the next, and those after it. */
+  record SkipTicks(List<Instant> ticks, String reason) implements BackfillStep {}
+
+  record Wait() implements BackfillStep {}
+
+  /**
+   * The backfill's next tick, when its turn has come: unless it allows overlap, a tick's turn comes
+   * once the tick before it has no run going or waiting (retries included); under QUEUE it runs
+   * once no run of the job is active or queued, under SKIP it is skipped if one is active (and so
+   * are the ticks after it, whose turn comes at once). Nothing while the job does not tick.
+   */
+  static BackfillStep backfillStep(JobState state, CronSchedule schedule) {
+    Backfill backfill = state.backfill();
+    if (backfill == null || !state.ticking()) return new Wait();
+    if (backfill.overlap() != Backfill.Overlap.ALLOW && state.backfillRunning()) {
+      return new Wait();
+    }
+    Optional<Instant> next = backfill.next(schedule);
+    if (next.isEmpty()) return new Wait();
+    if (backfill.overlap() == Backfill.Overlap.QUEUE && state.busy()) return new Wait();
+    if (backfill.overlap() == Backfill.Overlap.SKIP && !state.active().isEmpty()) {
+      return new SkipTicks(
+          backfill.remaining(schedule, Backfill.MAX_SKIPPED_ONE_BY_ONE),
+          "backfill: a run of the job was active when its turn came");
+    }
+    return new RunTick(next.get());
+  }
+
   /** Whether a drain would start a queued run right now. */
   static boolean startsNow(JobState state, Instant now) {
     return state.ticking()

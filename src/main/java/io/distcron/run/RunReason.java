@@ -5,5 +5,6 @@ public enum RunReason {
   SCHEDULE,
   MANUAL,
   CATCHUP,
-  RETRY
+  RETRY,
+  BACKFILL
 }

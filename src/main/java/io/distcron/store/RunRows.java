@@ -59,12 +59,14 @@ final class RunRows {
               null));
     }
     if (event instanceof JobEntity.TicksSkipped s) {
-      return s.ticks().stream().map(t -> skipped(job, t, at, s.reason())).toList();
+      RunReason reason = s.backfill() ? RunReason.BACKFILL : RunReason.SCHEDULE;
+      return s.ticks().stream().map(t -> skipped(job, t, at, reason, s.reason())).toList();
     }
     if (event instanceof JobEntity.TickRangeSkipped r) {
       String ticks = r.count() > 0 ? r.count() + " ticks" : "every tick";
       String why = ticks + " from " + r.from() + " until " + r.until() + ": " + r.reason();
-      return List.of(skipped(job, r.from(), at, why));
+      return List.of(
+          skipped(job, r.from(), at, r.backfill() ? RunReason.BACKFILL : RunReason.SCHEDULE, why));
     }
     if (event instanceof JobEntity.RunRedirected r) {
       return List.of(update(r.runId(), job, null, null, r.node(), RunStatus.PENDING, null, null));
@@ -106,7 +108,8 @@ final class RunRows {
         or(later.jitter(), earlier.jitter()));
   }
 
-  private static RunRecord skipped(String job, Instant tick, Instant decidedAt, String reason) {
+  private static RunRecord skipped(
+      String job, Instant tick, Instant decidedAt, RunReason reason, String why) {
     return new RunRecord(
         RunIds.skipped(job, tick),
         job,
@@ -116,10 +119,10 @@ final class RunRows {
         decidedAt,
         null,
         1,
-        RunReason.SCHEDULE,
+        reason,
         RunStatus.SKIPPED,
         null,
-        reason,
+        why,
         null,
         null);
   }

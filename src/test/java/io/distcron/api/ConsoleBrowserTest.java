@@ -528,6 +528,18 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  @Order(9)
+  void backfillsFromTheJobPageAndShowsItsProgress() {
+    create("{\"name\": \"filled\", \"schedule\": \"@hourly\", \"noop\": {}}");
+    open("jobs/filled");
+    byId("backfill-from").sendKeys("2026-11-01T00:00:00Z");
+    byId("backfill-to").sendKeys("2026-11-01T05:00:00Z");
+    click(By.cssSelector("button[data-action=backfill]"));
+    waitForText(By.id("backfill-progress"), "Done: 5 of 5 ticks");
+    assertThat(api.get("/jobs/filled").json().get("backfill").get("decided").asInt()).isEqualTo(5);
+  }
+
+  @Test
   @Order(10)
   void asksForATokenWhenTheNodeNeedsOneAndSendsItWithEveryCall() throws Exception {
     String admin = "console-admin-secret-0123456789";

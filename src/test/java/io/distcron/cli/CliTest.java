@@ -562,6 +562,46 @@ class CliTest {
   }
 
   @Test
+  void backfillRunsThePastTicksAndCancelSkipsWhatIsLeft() {
+    cli("job", "add", "--name", "filler", "--schedule", "@hourly", "--shell", "sleep 30").ok();
+    Result usage = cli("job", "backfill", "filler", "--from", "2026-11-01T00:00:00Z");
+    assertThat(usage.code()).isEqualTo(2);
+    assertThat(usage.err()).startsWith("--from and --to are required");
+    assertThat(
+            oneLineError(
+                cli(
+                    "job",
+                    "backfill",
+                    "filler",
+                    "--from",
+                    "2026-11-01T00:00:00Z",
+                    "--to",
+                    "2026-11-01T00:00:00Z"),
+                1))
+        .contains("to must be after from");
+    assertThat(
+            cli(
+                    "job",
+                    "backfill",
+                    "filler",
+                    "--from",
+                    "2026-11-01T00:00:00Z",
+                    "--to",
+                    "2026-11-01T03:00:00Z",
+                    "--overlap",
+                    "queue")
+                .ok()
+                .out())
+        .isEqualTo("backfill of job filler: 3 ticks to run, 0 left out\n");
+    assertThat(
+            cli("job", "show", "filler", "--json").ok().json().get("backfill").get("ticks").asInt())
+        .isEqualTo(3);
+    Result cancelled = cli("job", "backfill", "filler", "--cancel", "--json").ok();
+    // The first tick may have started, or not yet.
+    assertThat(cancelled.json().get("cancelled").asInt()).isBetween(2, 3);
+  }
+
+  @Test
   void triggerThenListShowAndReadTheRun() {
     cli(
             "job",

@@ -114,7 +114,8 @@ class TickDecisionsTest {
             TickDecisions.drainable(
                 state(spec(OverlapPolicy.ALLOW), Map.of("r1", active()), List.of(q))))
         .contains(q);
-    JobState paused = new JobState(spec(OverlapPolicy.QUEUE_ONE), true, T0, Map.of(), List.of(q));
+    JobState paused =
+        new JobState(spec(OverlapPolicy.QUEUE_ONE), true, T0, Map.of(), List.of(q), null, null);
     assertThat(TickDecisions.drainable(paused)).isEmpty();
   }
 
@@ -416,7 +417,7 @@ class TickDecisionsTest {
 
   private static JobState state(
       JobSpec spec, Map<String, JobState.ActiveRun> active, List<JobState.QueuedRun> queued) {
-    return new JobState(spec, false, T0.minusSeconds(1), active, queued);
+    return new JobState(spec, false, T0.minusSeconds(1), active, queued, null, null);
   }
 
   private static JobState.ActiveRun active() {
