@@ -364,6 +364,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -384,6 +385,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -399,6 +401,7 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
         null,
         null,
         null,

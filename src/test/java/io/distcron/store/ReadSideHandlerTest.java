@@ -13,6 +13,7 @@ import io.distcron.run.RunIds;
 import io.distcron.run.RunReason;
 import io.distcron.run.RunRecord;
 import io.distcron.run.RunStatus;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +46,9 @@ class ReadSideHandlerTest {
     Schema.create(ds);
     runs = new RunStore(ds);
     jobs = new JobIndex(ds, new ObjectMapper().findAndRegisterModules());
-    handler = new ReadSideHandler(runs, jobs, lag -> {});
+    ObjectMapper json = new ObjectMapper().findAndRegisterModules();
+    AlertJobs alerts = new AlertJobs(runs, new Outbox(ds, json), json, null);
+    handler = new ReadSideHandler(runs, jobs, alerts, Clock.systemUTC(), lag -> {});
   }
 
   private EventEnvelope<JobEntity.Event> envelope(String job, JobEntity.Event event) {
@@ -75,6 +78,7 @@ class ReadSideHandlerTest {
         new Action.Noop(),
         60,
         true,
+        null,
         null,
         null,
         null,
