@@ -184,9 +184,16 @@ class AlertsTest {
     JsonNode notify = ruled.json().get("notify").get(0);
     assertThat(notify.get("channel").asText()).isEqualTo("doomed");
     assertThat(notify.get("lateAfter").asText()).isEqualTo("PT1M");
-    Await.until(WAIT, "the channel in use", () -> api.delete("/channels/doomed").status() == 409);
+    // The job index and the channels' users are written in one transaction.
+    Await.until(WAIT, "the job in the read side", () -> listed("ruled"));
+    assertThat(api.delete("/channels/doomed").status()).isEqualTo(409);
     assertThat(api.delete("/jobs/ruled").status()).isEqualTo(204);
-    Await.until(WAIT, "the channel free", () -> api.delete("/channels/doomed").status() == 204);
+    Await.until(WAIT, "the job gone from the read side", () -> !listed("ruled"));
+    assertThat(api.delete("/channels/doomed").status()).isEqualTo(204);
+  }
+
+  private static boolean listed(String job) {
+    return api.get("/jobs?limit=500").body().contains("\"name\":\"" + job + "\"");
   }
 
   @Test
