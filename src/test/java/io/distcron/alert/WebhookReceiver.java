@@ -9,11 +9,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A webhook receiver on a local port: checks each request's signature against the secret, answers
- * 500 to the first {@code refuse} requests, and keeps what it accepted and what it refused.
+ * 500 to the next {@code refuse} requests, holds the next {@code hang} requests unanswered until it
+ * closes, and keeps what it accepted, refused and held.
  */
 final class WebhookReceiver implements AutoCloseable {
   /** One request: its key header, whether its signature matched, its body. */
@@ -24,6 +27,9 @@ final class WebhookReceiver implements AutoCloseable {
   private final HttpServer server;
   private final String secret;
   private final AtomicInteger refuse = new AtomicInteger();
+  private final AtomicInteger hang = new AtomicInteger();
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final List<Received> held = new ArrayList<>();
   private final List<Received> accepted = new ArrayList<>();
   private final List<Received> refused = new ArrayList<>();
 
@@ -46,6 +52,18 @@ final class WebhookReceiver implements AutoCloseable {
                   exchange.getRequestHeaders().getFirst(Senders.IDEMPOTENCY_KEY),
                   signed,
                   JSON.readTree(body));
+          if (hang.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            synchronized (this) {
+              held.add(r);
+            }
+            try {
+              closing.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+          }
           int status;
           synchronized (this) {
             if (refuse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -59,6 +77,8 @@ final class WebhookReceiver implements AutoCloseable {
           exchange.sendResponseHeaders(status, -1);
           exchange.close();
         });
+    // Held requests must not hold up the others.
+    server.setExecutor(Executors.newCachedThreadPool());
     server.start();
   }
 
@@ -68,6 +88,14 @@ final class WebhookReceiver implements AutoCloseable {
 
   void refuseNext(int n) {
     refuse.set(n);
+  }
+
+  void hangNext(int n) {
+    hang.set(n);
+  }
+
+  synchronized List<Received> held() {
+    return List.copyOf(held);
   }
 
   synchronized List<Received> accepted() {
@@ -87,10 +115,7 @@ final class WebhookReceiver implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.countDown();
     server.stop(0);
-  }
-
-  String secret() {
-    return secret;
   }
 }
