@@ -9,10 +9,12 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -59,11 +61,21 @@ public final class Senders {
     } catch (SendFailed e) {
       throw e;
     } catch (IOException | MessagingException | RuntimeException e) {
-      throw new SendFailed(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+      throw new SendFailed(describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SendFailed("interrupted", e);
     }
+  }
+
+  /** For people reading a channel's health: the JDK's connection errors often have no message. */
+  private String describe(Exception e) {
+    if (e instanceof HttpTimeoutException) return "no answer within " + timeout;
+    if (e instanceof ConnectException) {
+      return "cannot connect" + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+    String what = e.getClass().getSimpleName().replaceAll("Exception$", "");
+    return e.getMessage() == null || e.getMessage().isBlank() ? what : what + ": " + e.getMessage();
   }
 
   /** {@code sha256=} and the hex HMAC-SHA256 of the body's bytes under the secret. */

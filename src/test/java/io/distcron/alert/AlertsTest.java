@@ -184,6 +184,25 @@ class AlertsTest {
     JsonNode notify = ruled.json().get("notify").get(0);
     assertThat(notify.get("channel").asText()).isEqualTo("doomed");
     assertThat(notify.get("lateAfter").asText()).isEqualTo("PT1M");
+    // A job as read goes back as it is, one at a time or applied in bulk.
+    JsonNode asRead = api.get("/jobs/ruled").json();
+    assertThat(api.put("/jobs/ruled", asRead.toString()).json().get("notify"))
+        .isEqualTo(asRead.get("notify"));
+    String apply =
+        "{\"managedBy\": \"alerts-test\", \"jobs\": ["
+            + asRead
+            + ", "
+            + job("ruled-2", "true", "[{\"channel\": \"gone\", \"on\": [\"LOST\"]}]")
+            + "]}";
+    ApiClient.Response refused = api.post("/apply", apply);
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().get("jobs").get(0).get("field").asText())
+        .isEqualTo("jobs[1].notify[0].channel");
+    ApiClient.Response applied = api.post("/apply", apply.replace("gone", "doomed"));
+    assertThat(applied.status()).isEqualTo(200);
+    assertThat(api.get("/jobs/ruled-2").json().get("notify").get(0).get("on").get(0).asText())
+        .isEqualTo("LOST");
+    assertThat(api.delete("/jobs/ruled-2").status()).isEqualTo(204);
     // The job index and the channels' users are written in one transaction.
     Await.until(WAIT, "the job in the read side", () -> listed("ruled"));
     assertThat(api.delete("/channels/doomed").status()).isEqualTo(409);
