@@ -84,6 +84,17 @@ public record DistcronSettings(
       int unhealthyAfter,
       Duration keepDelivered) {
 
+    public Alerts {
+      if (claim.compareTo(sendTimeout) <= 0) {
+        throw new IllegalArgumentException(
+            "distcron.alerts.claim ("
+                + claim
+                + ") must be longer than distcron.alerts.send-timeout ("
+                + sendTimeout
+                + "): a send still under way would be claimed, and sent, again");
+      }
+    }
+
     /** The rule every job has for the default channel unless it names that channel itself. */
     public NotifyRule defaultRule() {
       return defaultChannel.isBlank()
