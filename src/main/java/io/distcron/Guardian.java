@@ -1,6 +1,9 @@
 package io.distcron;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distcron.alert.AlertDelivery;
+import io.distcron.alert.Deliverer;
+import io.distcron.alert.Senders;
 import io.distcron.api.HttpServer;
 import io.distcron.cluster.JournalCompactor;
 import io.distcron.cluster.LeaseKeeper;
@@ -22,8 +25,10 @@ import io.distcron.placement.ExecutorDirectory;
 import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
+import io.distcron.store.ChannelStore;
 import io.distcron.store.JobIndex;
 import io.distcron.store.JournalCompaction;
+import io.distcron.store.Outbox;
 import io.distcron.store.Projections;
 import io.distcron.store.RunStore;
 import io.distcron.store.Stores;
@@ -144,7 +149,26 @@ final class Guardian {
             placement, inProgress, settings.executor().capacity(), settings.nodeLabels()),
         "load-publisher");
     JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence, tracing));
-    Projections.init(system, ds, stores.runs(), stores.jobs(), metrics);
+    DistcronSettings.Alerts alerts = settings.alerts();
+    Outbox outbox = new Outbox(ds, mapper);
+    ChannelStore channels = new ChannelStore(ds, mapper);
+    AlertDelivery delivery =
+        new AlertDelivery(
+            outbox,
+            channels,
+            new Senders(mapper, alerts.sendTimeout()),
+            mapper,
+            self,
+            alerts,
+            clock);
+    ctx.spawn(Deliverer.create(delivery, alerts.pollInterval(), blocking), "alert-deliverer");
+    Projections.init(
+        system,
+        ds,
+        stores.runs(),
+        stores.jobs(),
+        new Projections.Alerting(outbox, mapper, alerts.defaultRule(), clock),
+        metrics);
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
         system,
@@ -175,6 +199,8 @@ final class Guardian {
             new TokenStore(ds),
             new AuditLog(ds),
             placement,
+            channels,
+            delivery,
             clock)
         .whenComplete(
             (binding, err) -> {

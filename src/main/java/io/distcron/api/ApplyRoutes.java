@@ -2,9 +2,12 @@ package io.distcron.api;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import io.distcron.alert.NotifyRule;
 import io.distcron.job.BulkApply;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
+import io.distcron.store.ChannelStore;
+import io.distcron.store.Stores;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -45,7 +49,19 @@ final class ApplyRoutes {
   private final Clock clock;
   private final long maxBodyBytes;
 
-  ApplyRoutes(BulkApply bulk, BulkApply.Index index, Json json, Clock clock, long maxBodyBytes) {
+  private final ChannelStore channels;
+  private final Stores stores;
+
+  ApplyRoutes(
+      BulkApply bulk,
+      BulkApply.Index index,
+      ChannelStore channels,
+      Stores stores,
+      Json json,
+      Clock clock,
+      long maxBodyBytes) {
+    this.channels = channels;
+    this.stores = stores;
     this.bulk = bulk;
     this.index = index;
     this.json = json;
@@ -99,27 +115,72 @@ final class ApplyRoutes {
       return complete(refused(400, why, owner, dryRun, invalid));
     }
     return completeWithFuture(
-        index
-            .owners(names)
+        missingChannels(specs)
             .thenCompose(
-                owners -> {
-                  List<Dtos.ApplyItem> taken = new ArrayList<>();
-                  for (JobSpec s : specs) {
-                    String other = owners.get(s.name());
-                    if (other != null && !other.equals(owner)) {
-                      taken.add(
-                          conflict(
-                              s.name(), "job '" + s.name() + "' is managed by '" + other + "'"));
-                    }
-                  }
-                  if (!taken.isEmpty()) {
-                    String why = taken.size() + " of " + specs.size() + " jobs have another owner";
-                    return CompletableFuture.completedFuture(
-                        refused(409, why, owner, dryRun, taken));
-                  }
-                  return bulk.apply(specs, owner, prune, dryRun)
-                      .thenApply(results -> answer(results, specs, owner, dryRun));
-                }));
+                missing ->
+                    missing.isEmpty()
+                        ? applyValid(specs, names, owner, prune, dryRun)
+                        : CompletableFuture.completedFuture(
+                            refused(
+                                400,
+                                missing.size() + " jobs name channels that do not exist",
+                                owner,
+                                dryRun,
+                                missing))));
+  }
+
+  /** The jobs whose rules name a channel that does not exist, each with its first such rule. */
+  private CompletionStage<List<Dtos.ApplyItem>> missingChannels(List<JobSpec> specs) {
+    List<String> named =
+        specs.stream()
+            .flatMap(s -> s.notifyRules().stream().map(NotifyRule::channel))
+            .distinct()
+            .toList();
+    if (named.isEmpty()) return CompletableFuture.completedFuture(List.of());
+    return stores.async(
+        () -> {
+          List<String> existing = channels.existing(named);
+          List<Dtos.ApplyItem> missing = new ArrayList<>();
+          for (int i = 0; i < specs.size(); i++) {
+            List<NotifyRule> rules = specs.get(i).notifyRules();
+            for (int j = 0; j < rules.size(); j++) {
+              String channel = rules.get(j).channel();
+              if (existing.contains(channel)) continue;
+              missing.add(
+                  new Dtos.ApplyItem(
+                      specs.get(i).name(),
+                      "invalid",
+                      "jobs[" + i + "].notify[" + j + "].channel",
+                      "no channel '" + channel + "'",
+                      null));
+              break;
+            }
+          }
+          return missing;
+        });
+  }
+
+  private CompletionStage<HttpResponse> applyValid(
+      List<JobSpec> specs, Set<String> names, String owner, boolean prune, boolean dryRun) {
+    return index
+        .owners(names)
+        .thenCompose(
+            owners -> {
+              List<Dtos.ApplyItem> taken = new ArrayList<>();
+              for (JobSpec s : specs) {
+                String other = owners.get(s.name());
+                if (other != null && !other.equals(owner)) {
+                  taken.add(
+                      conflict(s.name(), "job '" + s.name() + "' is managed by '" + other + "'"));
+                }
+              }
+              if (!taken.isEmpty()) {
+                String why = taken.size() + " of " + specs.size() + " jobs have another owner";
+                return CompletableFuture.completedFuture(refused(409, why, owner, dryRun, taken));
+              }
+              return bulk.apply(specs, owner, prune, dryRun)
+                  .thenApply(results -> answer(results, specs, owner, dryRun));
+            });
   }
 
   private static String owner(String managedBy) {

@@ -1,6 +1,7 @@
 package io.distcron.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distcron.run.RunRecord;
 import io.distcron.store.RunStats;
@@ -32,6 +33,7 @@ public final class Dtos {
       String startAt,
       String endAt,
       TargetDto target,
+      @JsonProperty("notify") List<NotifyDto> notifyRules,
       // What a job's GET shows but a write does not take: accepted and ignored, so that a job as
       // listed can be sent back as it is (jobs as code: export, then apply).
       JsonNode scheduleDescription,
@@ -69,6 +71,15 @@ public final class Dtos {
   /** {@code mode}: {@code ANY} (the default), the least-loaded matching executor per run. */
   public record TargetDto(Map<String, String> nodeSelector, String mode) {}
 
+  /**
+   * An alert rule: {@code on} lists alert kinds; {@code lateAfter} (ISO-8601, with LATE) how late a
+   * run may start.
+   */
+  public record NotifyDto(
+      String channel,
+      List<String> on,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String lateAfter) {}
+
   public record JobDto(
       String name,
       String description,
@@ -88,6 +99,8 @@ public final class Dtos {
       @JsonInclude(JsonInclude.Include.NON_NULL) Instant startAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Instant endAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) TargetDto target,
+      @JsonProperty("notify") @JsonInclude(JsonInclude.Include.NON_EMPTY)
+          List<NotifyDto> notifyRules,
       @JsonInclude(JsonInclude.Include.NON_NULL) String managedBy,
       String status,
       List<Instant> nextFireTimes,
@@ -225,6 +238,48 @@ public final class Dtos {
       boolean dryRun,
       Map<String, Integer> summary,
       List<ApplyItem> jobs) {}
+
+  /**
+   * A channel as clients send it; {@code secretSet} and {@code health}, shown by GET, are accepted
+   * and ignored so a channel can be sent back as it is. A secret left out keeps the stored one.
+   */
+  public record ChannelRequest(
+      String name,
+      String type,
+      String url,
+      String secret,
+      EmailDto email,
+      JsonNode secretSet,
+      JsonNode health) {}
+
+  /** {@code tls}: none, starttls or smtps; {@code password} is never shown. */
+  public record EmailDto(
+      String host,
+      Integer port,
+      String tls,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String username,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String password,
+      String from,
+      List<String> to) {}
+
+  /** {@code healthy}: fewer failures in a row than the configured limit. */
+  public record HealthDto(
+      boolean healthy,
+      int consecutiveFailures,
+      String lastError,
+      Instant lastFailureAt,
+      Instant lastSuccessAt) {}
+
+  public record ChannelDto(
+      String name,
+      String type,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String url,
+      @JsonInclude(JsonInclude.Include.NON_NULL) EmailDto email,
+      boolean secretSet,
+      HealthDto health) {}
+
+  /** A test send's outcome; {@code key}: the test alert's idempotency key. */
+  public record ChannelTest(boolean delivered, String error, String key) {}
 
   public record TokenRequest(String name, String role) {}
 

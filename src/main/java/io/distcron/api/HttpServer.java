@@ -2,11 +2,13 @@ package io.distcron.api;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import io.distcron.alert.AlertDelivery;
 import io.distcron.config.DistcronSettings;
 import io.distcron.job.BulkApply;
 import io.distcron.job.JobsClient;
 import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
+import io.distcron.store.ChannelStore;
 import io.distcron.store.JobIndex;
 import io.distcron.store.Stores;
 import io.distcron.store.TokenStore;
@@ -36,6 +38,7 @@ public final class HttpServer {
       DistcronSettings settings,
       JobsClient jobs,
       Stores stores,
+      ChannelStore channels,
       Json json,
       Clock clock) {
     BulkApply.Index index =
@@ -73,7 +76,13 @@ public final class HttpServer {
           }
         };
     return new ApplyRoutes(
-        new BulkApply(system, jobs, index), index, json, clock, settings.maxApplyBytes());
+        new BulkApply(system, jobs, index),
+        index,
+        channels,
+        stores,
+        json,
+        clock,
+        settings.maxApplyBytes());
   }
 
   public static CompletionStage<ServerBinding> start(
@@ -84,6 +93,8 @@ public final class HttpServer {
       TokenStore tokens,
       AuditLog audit,
       Placement placement,
+      ChannelStore channels,
+      AlertDelivery delivery,
       Clock clock) {
     Json json =
         new Json(
@@ -98,9 +109,20 @@ public final class HttpServer {
             "v1",
             () ->
                 concat(
-                    new JobRoutes(jobs, stores, json, clock, settings.maxBodyBytes()).route(),
+                    new JobRoutes(jobs, stores, channels, json, clock, settings.maxBodyBytes())
+                        .route(),
+                    new ChannelRoutes(
+                            channels,
+                            delivery,
+                            stores,
+                            json,
+                            settings.alerts().defaultChannel(),
+                            settings.alerts().unhealthyAfter(),
+                            settings.maxBodyBytes(),
+                            clock)
+                        .route(),
                     new RunRoutes(jobs, stores, json).route(),
-                    applyRoutes(system, settings, jobs, stores, json, clock).route(),
+                    applyRoutes(system, settings, jobs, stores, channels, json, clock).route(),
                     new NodeRoutes(system, placement, json).route(),
                     new AdminRoutes(stores, tokens, audit, json, settings.maxBodyBytes()).route()));
     Route route =

@@ -8,6 +8,7 @@ import io.distcron.job.JobSpec;
 import io.distcron.job.JobsClient;
 import io.distcron.run.RunRecord;
 import io.distcron.schedule.CronSchedule;
+import io.distcron.store.ChannelStore;
 import io.distcron.store.JobIndex;
 import io.distcron.store.Stores;
 import java.time.Clock;
@@ -31,9 +32,17 @@ final class JobRoutes {
   private final Json json;
   private final Clock clock;
   private final long maxBodyBytes;
+  private final ChannelStore channels;
 
-  JobRoutes(JobsClient jobs, Stores stores, Json json, Clock clock, long maxBodyBytes) {
+  JobRoutes(
+      JobsClient jobs,
+      Stores stores,
+      ChannelStore channels,
+      Json json,
+      Clock clock,
+      long maxBodyBytes) {
     this.jobs = jobs;
+    this.channels = channels;
     this.stores = stores;
     this.json = json;
     this.clock = clock;
@@ -98,12 +107,18 @@ final class JobRoutes {
 
   private Route create(String body) {
     JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null, clock.instant());
-    return respond(jobs.create(spec).thenCompose(r -> toResponse(r, 201)));
+    return respond(
+        ChannelRoutes.channelsExist(channels, stores, spec, "")
+            .thenCompose(jobs::create)
+            .thenCompose(r -> toResponse(r, 201)));
   }
 
   private Route replace(String name, String body) {
     JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name, clock.instant());
-    return respond(jobs.replace(spec).thenCompose(r -> toResponse(r, 200)));
+    return respond(
+        ChannelRoutes.channelsExist(channels, stores, spec, "")
+            .thenCompose(jobs::replace)
+            .thenCompose(r -> toResponse(r, 200)));
   }
 
   private Route reply(

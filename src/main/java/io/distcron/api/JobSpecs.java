@@ -1,5 +1,7 @@
 package io.distcron.api;
 
+import io.distcron.alert.AlertKind;
+import io.distcron.alert.NotifyRule;
 import io.distcron.exec.HttpRunner;
 import io.distcron.exec.RunAs;
 import io.distcron.job.JobEntity;
@@ -61,6 +63,7 @@ final class JobSpecs {
   private static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
   private static final int MAX_CATCHUP_RUNS = 1000;
   private static final int MAX_ATTEMPTS = 100;
+  private static final int MAX_RULES = 20;
   private static final Duration MAX_DURATION = Duration.ofDays(366);
   private static final Duration MAX_JITTER = Duration.ofDays(1);
 
@@ -115,7 +118,8 @@ final class JobSpecs {
             startAt,
             endAt,
             null,
-            target(r));
+            target(r),
+            notify(r.notifyRules()));
     int bytes = textBytes(spec);
     if (bytes > MAX_SPEC_BYTES) {
       throw ApiError.badRequest(
@@ -329,6 +333,50 @@ final class JobSpecs {
     return new JobTarget(selector, mode);
   }
 
+  /**
+   * The job's alert rules: each names an existing channel (checked by the route, which can read
+   * them) once, and at least one kind; {@code lateAfter} goes with LATE, which takes {@link
+   * NotifyRule#DEFAULT_LATE} without one.
+   */
+  private static List<NotifyRule> notify(List<Dtos.NotifyDto> rules) {
+    if (rules == null) return null;
+    if (rules.size() > MAX_RULES) {
+      throw ApiError.badRequest("notify", "notify holds at most " + MAX_RULES + " rules");
+    }
+    List<NotifyRule> out = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      String at = "notify[" + i + "]";
+      Dtos.NotifyDto n = rules.get(i);
+      if (n == null) throw ApiError.badRequest(at, at + " must be an object");
+      if (n.channel() == null || n.channel().isBlank()) {
+        throw ApiError.badRequest(at + ".channel", at + ".channel is required");
+      }
+      Inputs.text(n.channel(), at + ".channel", 100);
+      if (out.stream().anyMatch(r -> r.channel().equals(n.channel()))) {
+        throw ApiError.badRequest(
+            at + ".channel", "channel '" + n.channel() + "' has a rule already");
+      }
+      if (n.on() == null || n.on().isEmpty()) {
+        throw ApiError.badRequest(at + ".on", at + ".on must list alert kinds");
+      }
+      List<AlertKind> kinds = new ArrayList<>();
+      for (int k = 0; k < n.on().size(); k++) {
+        String kind = n.on().get(k);
+        String field = at + ".on[" + k + "]";
+        if (kind == null) throw ApiError.badRequest(field, field + " must be a string");
+        AlertKind parsed = enumValue(AlertKind.class, kind, field);
+        if (!kinds.contains(parsed)) kinds.add(parsed);
+      }
+      Duration late = n.lateAfter() == null ? null : positive(n.lateAfter(), at + ".lateAfter");
+      if (late != null && !kinds.contains(AlertKind.LATE)) {
+        throw ApiError.badRequest(at + ".lateAfter", at + ".lateAfter goes with LATE in on");
+      }
+      if (late == null && kinds.contains(AlertKind.LATE)) late = NotifyRule.DEFAULT_LATE;
+      out.add(new NotifyRule(n.channel(), kinds, late));
+    }
+    return out;
+  }
+
   private static Action action(Dtos.JobRequest r) {
     long actions = Stream.of(r.shell(), r.http(), r.noop()).filter(Objects::nonNull).count();
     if (actions > 1) {
@@ -536,6 +584,14 @@ final class JobSpecs {
             ? null
             : new Dtos.TargetDto(
                 new TreeMap<>(s.target().nodeSelector()), s.target().mode().name()),
+        s.notifyRules().stream()
+            .map(
+                n ->
+                    new Dtos.NotifyDto(
+                        n.channel(),
+                        n.on().stream().map(Enum::name).toList(),
+                        n.lateAfter() == null ? null : n.lateAfter().toString()))
+            .toList(),
         s.managedBy(),
         s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       ExportCommand.class,
       ImportCommand.class,
       RunCommand.class,
-      NodesCommand.class
+      NodesCommand.class,
+      ChannelCommand.class
     })
 public final class Cli implements Callable<Integer> {
   static final String DEFAULT_URL = "http://127.0.0.1:8080";

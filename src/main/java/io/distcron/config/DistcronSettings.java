@@ -1,9 +1,14 @@
 package io.distcron.config;
 
 import com.typesafe.config.Config;
+import io.distcron.alert.AlertKind;
+import io.distcron.alert.NotifyRule;
 import io.distcron.placement.NodeLabels;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -23,7 +28,8 @@ public record DistcronSettings(
     Retention retention,
     Auth auth,
     Lease lease,
-    Map<String, String> nodeLabels) {
+    Map<String, String> nodeLabels,
+    Alerts alerts) {
 
   public record Db(String url, String user, String password, int poolSize) {
     public boolean isPostgres() {
@@ -58,6 +64,47 @@ public record DistcronSettings(
 
   /** {@code adminToken} empty: no authentication, allowed only on a loopback address. */
   public record Auth(String adminToken, double changesPerSecond, int burst) {}
+
+  /**
+   * Alerts ({@code io.distcron.alert}): the cluster's default rule ({@code defaultChannel} empty:
+   * none), and how the outbox is sent — polled every {@code pollInterval}, a row claimed for {@code
+   * claim} while one node sends it, retried after {@code backoff} doubling up to {@code
+   * maxBackoff}, a channel unhealthy after {@code unhealthyAfter} failures in a row, delivered rows
+   * kept for {@code keepDelivered}.
+   */
+  public record Alerts(
+      String defaultChannel,
+      List<AlertKind> defaultOn,
+      Duration defaultLateAfter,
+      Duration pollInterval,
+      Duration claim,
+      Duration sendTimeout,
+      Duration backoff,
+      Duration maxBackoff,
+      int unhealthyAfter,
+      Duration keepDelivered) {
+
+    public Alerts {
+      if (claim.compareTo(sendTimeout) <= 0) {
+        throw new IllegalArgumentException(
+            "distcron.alerts.claim ("
+                + claim
+                + ") must be longer than distcron.alerts.send-timeout ("
+                + sendTimeout
+                + "): a send still under way would be claimed, and sent, again");
+      }
+    }
+
+    /** The rule every job has for the default channel unless it names that channel itself. */
+    public NotifyRule defaultRule() {
+      return defaultChannel.isBlank()
+          ? null
+          : new NotifyRule(
+              defaultChannel,
+              defaultOn,
+              defaultOn.contains(AlertKind.LATE) ? defaultLateAfter : null);
+    }
+  }
 
   public static DistcronSettings from(Config root) {
     Config c = root.getConfig("distcron");
@@ -95,6 +142,28 @@ public record DistcronSettings(
             c.getDuration("lease.duration"),
             c.getDuration("lease.ping-interval"),
             c.getDuration("lease.watchdog-timeout")),
-        NodeLabels.parse(c.getString("node.labels"), NodeLabels.hostname()));
+        NodeLabels.parse(c.getString("node.labels"), NodeLabels.hostname()),
+        alerts(c.getConfig("alerts")));
+  }
+
+  private static Alerts alerts(Config a) {
+    List<AlertKind> on =
+        Arrays.stream(a.getString("default-on").split(","))
+            .map(String::trim)
+            .filter(k -> !k.isEmpty())
+            .map(k -> AlertKind.valueOf(k.toUpperCase(Locale.ROOT)))
+            .distinct()
+            .toList();
+    return new Alerts(
+        a.getString("default-channel").trim(),
+        on,
+        a.getDuration("default-late-after"),
+        a.getDuration("poll-interval"),
+        a.getDuration("claim"),
+        a.getDuration("send-timeout"),
+        a.getDuration("backoff"),
+        a.getDuration("max-backoff"),
+        a.getInt("unhealthy-after"),
+        a.getDuration("keep-delivered"));
   }
 }

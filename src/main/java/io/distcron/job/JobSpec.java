@@ -1,6 +1,7 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
+import io.distcron.alert.NotifyRule;
 import io.distcron.placement.JobTarget;
 import io.distcron.run.Action;
 import io.distcron.schedule.CatchUpPolicy;
@@ -10,6 +11,7 @@ import io.distcron.schedule.RetryPolicy;
 import io.distcron.schedule.StableHash;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -19,7 +21,8 @@ import java.util.regex.Pattern;
  * {@code managedBy}: the owner that applies it in bulk ({@code POST /api/v1/apply}), null for a job
  * defined one at a time. {@code jitter}: each tick's run starts up to that long after the tick
  * (null: none); {@code startAt}, {@code endAt}: no ticks before or after (null: open). {@code
- * target}: the executors its runs may go to, null for any.
+ * target}: the executors its runs may go to, null for any. {@code notifyRules}: its alert rules
+ * (the API's {@code notify}) (none when null).
  */
 public record JobSpec(
     String name,
@@ -37,7 +40,8 @@ public record JobSpec(
     Instant startAt,
     Instant endAt,
     String managedBy,
-    JobTarget target)
+    JobTarget target,
+    List<NotifyRule> notifyRules)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -49,6 +53,7 @@ public record JobSpec(
     overlap = overlap == null ? OverlapPolicy.SKIP : overlap;
     catchUp = catchUp == null ? CatchUpPolicy.DEFAULT : catchUp;
     retry = retry == null ? RetryPolicy.NONE : retry;
+    notifyRules = notifyRules == null ? List.of() : List.copyOf(notifyRules);
   }
 
   public JobSpec withManagedBy(String owner) {
@@ -68,7 +73,8 @@ public record JobSpec(
         startAt,
         endAt,
         owner,
-        target);
+        target,
+        notifyRules);
   }
 
   /** When the job fires: its schedule, {@code H} hashed from its name, within its bounds. */

@@ -1,7 +1,10 @@
 package io.distcron.store;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distcron.alert.NotifyRule;
 import io.distcron.job.JobEntity;
 import io.distcron.metrics.NodeMetrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -32,14 +35,23 @@ public final class Projections {
 
   private Projections() {}
 
+  /** What the projection needs for alerts: {@code fallback} is the default rule, or null. */
+  public record Alerting(Outbox outbox, ObjectMapper json, NotifyRule fallback, Clock clock) {}
+
   public static void init(
-      ActorSystem<?> system, DataSource ds, RunStore runs, JobIndex jobs, NodeMetrics metrics) {
+      ActorSystem<?> system,
+      DataSource ds,
+      RunStore runs,
+      JobIndex jobs,
+      Alerting alerting,
+      NodeMetrics metrics) {
     ShardedDaemonProcess.get(system)
         .init(
             ProjectionBehavior.Command.class,
             NAME,
             JobEntity.TAGS,
-            i -> ProjectionBehavior.create(projection(system, ds, runs, jobs, metrics, i)),
+            i ->
+                ProjectionBehavior.create(projection(system, ds, runs, jobs, alerting, metrics, i)),
             ShardedDaemonProcessSettings.create(system).withRole("scheduler"),
             Optional.of(ProjectionBehavior.stopMessage()));
   }
@@ -49,6 +61,7 @@ public final class Projections {
       DataSource ds,
       RunStore runs,
       JobIndex jobs,
+      Alerting alerting,
       NodeMetrics metrics,
       int instance) {
     String tag = JobEntity.tagOf(instance);
@@ -57,7 +70,13 @@ public final class Projections {
             EventSourcedProvider.<JobEntity.Event>eventsByTag(
                 system, JdbcReadJournal.Identifier(), tag),
             () -> new ReadSideSession(ds),
-            () -> new ReadSideHandler(runs, jobs, metrics::projected),
+            () ->
+                new ReadSideHandler(
+                    runs,
+                    jobs,
+                    new AlertJobs(runs, alerting.outbox(), alerting.json(), alerting.fallback()),
+                    alerting.clock(),
+                    metrics::projected),
             system)
         .withGroup(GROUP, GROUP_WITHIN);
   }

@@ -3,6 +3,7 @@ package io.distcron.store;
 import io.distcron.job.JobEntity;
 import io.distcron.run.RunRecord;
 import java.sql.Connection;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,8 +16,9 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 
 /**
  * Turns a batch of job events into the read side, in the projection's transaction: the rows of the
- * runs table (one write per run, however many of its events the batch holds) and the job index. The
- * events of one job are in one tag, so they arrive in order.
+ * runs table (one write per run, however many of its events the batch holds), the job index, and
+ * the alerts the batch raises (outbox rows). The events of one job are in one tag, so they arrive
+ * in order.
  */
 final class ReadSideHandler
     extends JdbcHandler<List<EventEnvelope<JobEntity.Event>>, ReadSideSession> {
@@ -24,12 +26,17 @@ final class ReadSideHandler
 
   private final RunStore runs;
   private final JobIndex jobs;
+  private final AlertJobs alerts;
+  private final Clock clock;
   private final Consumer<Duration> lag;
 
   /** {@code lag}: told, per batch, how long ago its oldest event was written. */
-  ReadSideHandler(RunStore runs, JobIndex jobs, Consumer<Duration> lag) {
+  ReadSideHandler(
+      RunStore runs, JobIndex jobs, AlertJobs alerts, Clock clock, Consumer<Duration> lag) {
     this.runs = runs;
     this.jobs = jobs;
+    this.alerts = alerts;
+    this.clock = clock;
     this.lag = lag;
   }
 
@@ -41,13 +48,16 @@ final class ReadSideHandler
       throws Exception {
     Map<String, RunRecord> rows = new LinkedHashMap<>();
     List<IndexChange> index = new ArrayList<>();
+    List<AlertJobs.Fact> facts = new ArrayList<>();
     long oldest = Long.MAX_VALUE;
     for (EventEnvelope<JobEntity.Event> e : envelopes) {
       String job = e.persistenceId().substring(PREFIX.length());
       JobEntity.Event event = e.event();
-      for (RunRecord row : RunRows.of(job, event, Instant.ofEpochMilli(e.timestamp()))) {
+      Instant at = Instant.ofEpochMilli(e.timestamp());
+      for (RunRecord row : RunRows.of(job, event, at)) {
         rows.merge(row.id(), row, RunRows::merge);
       }
+      facts.addAll(AlertFacts.of(job, event, at));
       if (event instanceof JobEntity.Defined
           || event instanceof JobEntity.Paused
           || event instanceof JobEntity.Resumed
@@ -60,6 +70,7 @@ final class ReadSideHandler
         (Connection c) -> {
           runs.write(c, rows.values());
           for (IndexChange change : index) apply(c, change);
+          alerts.write(c, facts, clock.instant());
           return null;
         });
     if (oldest != Long.MAX_VALUE) {

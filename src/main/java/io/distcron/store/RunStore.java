@@ -261,17 +261,17 @@ public final class RunStore {
   }
 
   public Optional<RunRecord> find(String id) {
-    return Jdbc.query(
-        ds,
-        "find run " + id,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(FIND)) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(read(rs, "tail")) : Optional.<RunRecord>empty();
-            }
-          }
-        });
+    return Jdbc.query(ds, "find run " + id, c -> find(c, id));
+  }
+
+  /** On the caller's connection, in its transaction: what it wrote so far included. */
+  Optional<RunRecord> find(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(FIND)) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs, "tail")) : Optional.empty();
+      }
+    }
   }
 
   /**

@@ -9,9 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
- * Tables of the journal, the run store and the job index. Every node creates them at start-up; the
- * statements are idempotent, and apart from the journal's column types the same text runs on H2 and
- * PostgreSQL.
+ * Tables of the journal, the run store, the job index and alerts. Every node creates them at
+ * start-up; the statements are idempotent, and apart from the journal's column types the same text
+ * runs on H2 and PostgreSQL.
  *
  * <p>The journal's tables are pekko-persistence-jdbc's own layout, written here without a schema
  * prefix (its bundled scripts say {@code public.}), so a deployment may keep distcron in a schema
@@ -97,6 +97,47 @@ public final class Schema {
           "CREATE INDEX IF NOT EXISTS audit_log_job ON audit_log (job, id)",
           // The audit log filtered by who (added with the console's audit page).
           "CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (actor, id)",
+          // Alerts: channels (configuration), each job's rules and failing flag, the channels
+          // the rules name (a channel in use cannot be deleted), and the outbox of alerts to send.
+          """
+          CREATE TABLE IF NOT EXISTS alert_channels (
+            name VARCHAR(255) NOT NULL PRIMARY KEY,
+            config TEXT NOT NULL,
+            updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+            failures INTEGER NOT NULL,
+            last_error TEXT,
+            last_failure_at TIMESTAMP WITH TIME ZONE,
+            last_success_at TIMESTAMP WITH TIME ZONE
+          )""",
+          """
+          CREATE TABLE IF NOT EXISTS alert_jobs (
+            job VARCHAR(255) NOT NULL PRIMARY KEY,
+            rules TEXT NOT NULL,
+            failing BOOLEAN NOT NULL
+          )""",
+          """
+          CREATE TABLE IF NOT EXISTS alert_job_channels (
+            channel VARCHAR(255) NOT NULL,
+            job VARCHAR(255) NOT NULL,
+            PRIMARY KEY (channel, job)
+          )""",
+          "CREATE INDEX IF NOT EXISTS alert_job_channels_job ON alert_job_channels (job)",
+          """
+          CREATE TABLE IF NOT EXISTS alert_outbox (
+            alert_key VARCHAR(600) NOT NULL,
+            channel VARCHAR(255) NOT NULL,
+            alert TEXT NOT NULL,
+            created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+            state VARCHAR(16) NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_at TIMESTAMP WITH TIME ZONE NOT NULL,
+            claimed_by VARCHAR(255),
+            claim_until TIMESTAMP WITH TIME ZONE,
+            delivered_at TIMESTAMP WITH TIME ZONE,
+            last_error TEXT,
+            PRIMARY KEY (alert_key, channel)
+          )""",
+          "CREATE INDEX IF NOT EXISTS alert_outbox_due ON alert_outbox (state, next_at)",
           // Pekko Projections' offsets (io.distcron.store.Projections), as its JDBC dialects create
           // them; here so that nodes starting together race on IF NOT EXISTS with retries.
           """

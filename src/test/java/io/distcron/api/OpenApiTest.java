@@ -423,6 +423,40 @@ class OpenApiTest {
             + " \"@daily\", \"noop\": {}}]}",
         409);
 
+    String hook =
+        "{\"name\": \"oa-hook\", \"type\": \"webhook\", \"url\": \"http://127.0.0.1:9/\","
+            + " \"secret\": \"k\"}";
+    check("POST", "/channels", hook, 201);
+    check("POST", "/channels", hook, 409);
+    JsonNode channelAsRead = check("GET", "/channels/oa-hook", null, 200);
+    check("PUT", "/channels/oa-hook", channelAsRead.toString(), 200);
+    check(
+        "PUT",
+        "/channels/oa-mail",
+        "{\"type\": \"email\", \"email\": {\"host\": \"127.0.0.1\", \"port\": 9, \"tls\":"
+            + " \"none\", \"from\": \"a@example.org\", \"to\": [\"b@example.org\"]}}",
+        201);
+    check("GET", "/channels", null, 200);
+    check("POST", "/channels/oa-hook/test", null, 200);
+    check("GET", "/channels/oa-nope", null, 404);
+    check("POST", "/channels/oa-nope/test", null, 404);
+    check("POST", "/channels", "{\"name\": \"oa-x\", \"type\": \"pager\"}", 400);
+    String ruled =
+        "{\"name\": \"oa-ruled\", \"schedule\": \"@daily\", \"noop\": {}, \"notify\":"
+            + " [{\"channel\": \"oa-hook\", \"on\": [\"FAILED\", \"LATE\"], \"lateAfter\":"
+            + " \"PT1M\"}]}";
+    check("POST", "/jobs", ruled, 201);
+    check("POST", "/jobs", ruled.replace("oa-hook", "oa-gone").replace("oa-ruled", "oa-r2"), 400);
+    check("GET", "/jobs/oa-ruled", null, 200);
+    // The job index and the channels' users are written in one transaction.
+    Await.until(
+        Duration.ofSeconds(20),
+        "the job in the read side",
+        () -> adminGet("/jobs?limit=500").body().contains("\"oa-ruled\""));
+    check("DELETE", "/channels/oa-hook", null, 409);
+    check("DELETE", "/channels/oa-mail", null, 204);
+    check("DELETE", "/channels/oa-mail", null, 404);
+
     JsonNode viewer =
         check("POST", "/tokens", "{\"name\": \"oa-viewer\", \"role\": \"viewer\"}", 201);
     JsonNode spare = check("POST", "/tokens", "{\"name\": \"oa-spare\", \"role\": \"ADMIN\"}", 201);

@@ -37,6 +37,7 @@ import picocli.CommandLine;
  */
 class CliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String HOST = "127.0.0.1";
   private static final Pattern RUN_ID = Pattern.compile("run ([0-9a-f-]{36})");
 
   private static Node node;
@@ -115,6 +116,55 @@ class CliTest {
         Duration.ofSeconds(60),
         "run " + id + " in " + List.of(statuses),
         () -> List.of(statuses).contains(runStatus(id)));
+  }
+
+  @Test
+  void channelsAreSetListedTestedAndRemoved() throws Exception {
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(HOST, 0), 0);
+    receiver.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    receiver.start();
+    try {
+      String hook = "http://" + HOST + ":" + receiver.getAddress().getPort() + "/hook";
+      assertThat(
+              cli(
+                      "channel",
+                      "set",
+                      "cli-hook",
+                      "--type",
+                      "webhook",
+                      "--endpoint",
+                      hook,
+                      "--secret",
+                      "cli-s3cret")
+                  .ok()
+                  .out())
+          .isEqualTo("saved channel cli-hook\n");
+      assertThat(cli("channel", "ls").ok().out()).contains("cli-hook").contains(hook);
+      assertThat(cli("channel", "show", "cli-hook").ok().out())
+          .contains("set")
+          .doesNotContain("cli-s3cret");
+      assertThat(cli("channel", "test", "cli-hook").ok().out())
+          .isEqualTo("delivered a test alert to cli-hook\n");
+
+      cli("channel", "set", "cli-dead", "--type", "slack", "--endpoint", "http://" + HOST + ":9/")
+          .ok();
+      assertThat(oneLineError(cli("channel", "test", "cli-dead"), 1))
+          .startsWith("distcron: test alert to cli-dead failed: ");
+      assertThat(cli("channel", "show", "cli-dead", "--json").ok().json().at("/health/healthy"))
+          .isNotNull();
+      cli("channel", "rm", "cli-dead").ok();
+      oneLineError(cli("channel", "show", "cli-dead"), 1);
+      oneLineError(cli("channel", "set", "cli-x"), 2);
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   @Test

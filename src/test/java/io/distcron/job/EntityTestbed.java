@@ -229,7 +229,7 @@ final class EntityTestbed {
       RetryPolicy retry) {
     return new JobSpec(
         name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   /** {@code spec} restricted to the executors {@code target} selects. */
@@ -250,7 +250,8 @@ final class EntityTestbed {
         spec.startAt(),
         spec.endAt(),
         spec.managedBy(),
-        target);
+        target,
+        null);
   }
 
   /** {@code node} publishes {@code labels} with its load. */

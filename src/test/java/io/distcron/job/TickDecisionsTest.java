@@ -372,6 +372,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -392,6 +393,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -407,6 +409,7 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
         null,
         null,
         null,

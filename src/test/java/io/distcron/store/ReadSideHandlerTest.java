@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import io.distcron.TestDatabases;
 import io.distcron.TestDatabases.OnBoth;
+import io.distcron.alert.AlertKind;
+import io.distcron.alert.AlertRules;
+import io.distcron.alert.NotifyRule;
 import io.distcron.job.JobEntity;
 import io.distcron.job.JobSpec;
 import io.distcron.run.Action;
@@ -13,6 +16,7 @@ import io.distcron.run.RunIds;
 import io.distcron.run.RunReason;
 import io.distcron.run.RunRecord;
 import io.distcron.run.RunStatus;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +49,9 @@ class ReadSideHandlerTest {
     Schema.create(ds);
     runs = new RunStore(ds);
     jobs = new JobIndex(ds, new ObjectMapper().findAndRegisterModules());
-    handler = new ReadSideHandler(runs, jobs, lag -> {});
+    ObjectMapper json = new ObjectMapper().findAndRegisterModules();
+    AlertJobs alerts = new AlertJobs(runs, new Outbox(ds, json), json, null);
+    handler = new ReadSideHandler(runs, jobs, alerts, Clock.systemUTC(), lag -> {});
   }
 
   private EventEnvelope<JobEntity.Event> envelope(String job, JobEntity.Event event) {
@@ -82,7 +88,62 @@ class ReadSideHandlerTest {
         null,
         null,
         null,
+        null,
         null);
+  }
+
+  @OnBoth
+  void aFailureAndItsRecoveryBecomeOutboxRowsInTheBatchsTransactionOnce(String kind)
+      throws Exception {
+    open(kind);
+    JobSpec base = spec("alerted");
+    JobSpec ruled =
+        new JobSpec(
+            base.name(),
+            base.description(),
+            base.labels(),
+            base.schedule(),
+            base.timezone(),
+            base.action(),
+            base.timeoutSeconds(),
+            base.enabled(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(new NotifyRule("ops", List.of(AlertKind.FAILED, AlertKind.RECOVERED), null)));
+    var fired = new JobEntity.RunFired("f1", T0, T0, RunReason.MANUAL, 1, "n:1", false, 7, 1, null);
+    var failed =
+        new JobEntity.RunFinished("f1", RunStatus.FAILED, 1, "exit code 1", T0.plusSeconds(1));
+    handle(
+        envelope("alerted", new JobEntity.Defined(ruled, T0)),
+        envelope("alerted", fired),
+        envelope("alerted", failed));
+    Outbox outbox = new Outbox(ds, new ObjectMapper().findAndRegisterModules());
+    String key = AlertRules.key("alerted", "f1", 1, "FAILED");
+    assertThat(outbox.states(key)).hasSize(1);
+    assertThat(outbox.states(key).get(0)).containsExactly("ops", Outbox.PENDING, "0");
+
+    // A batch that fails rolls its alerts back with its rows.
+    var recovered =
+        new JobEntity.RunFired(
+            "f2", T0, T0.plusSeconds(2), RunReason.MANUAL, 1, null, true, 0, 0, null);
+    ReadSideSession session = new ReadSideSession(ds);
+    try {
+      handler.process(session, List.of(envelope("alerted", recovered)));
+      session.rollback();
+    } finally {
+      session.close();
+    }
+    String recoveredKey = AlertRules.key("alerted", "f2", 1, "RECOVERED");
+    assertThat(outbox.states(recoveredKey)).isEmpty();
+    handle(envelope("alerted", recovered));
+    assertThat(outbox.states(recoveredKey)).hasSize(1);
+    assertThat(outbox.states(key)).hasSize(1);
   }
 
   @OnBoth
