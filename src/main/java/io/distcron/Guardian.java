@@ -2,6 +2,8 @@ package io.distcron;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distcron.api.HttpServer;
+import io.distcron.calendar.CalendarSync;
+import io.distcron.calendar.Calendars;
 import io.distcron.cluster.JournalCompactor;
 import io.distcron.cluster.LeaseKeeper;
 import io.distcron.cluster.Membership;
@@ -22,6 +24,7 @@ import io.distcron.placement.ExecutorDirectory;
 import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
+import io.distcron.store.CalendarStore;
 import io.distcron.store.JobIndex;
 import io.distcron.store.JournalCompaction;
 import io.distcron.store.Projections;
@@ -86,7 +89,9 @@ final class Guardian {
         system.dispatchers().lookup(DispatcherSelector.fromConfig("distcron-run-dispatcher"));
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
-    Stores stores = new Stores(new RunStore(ds), new JobIndex(ds, mapper), blocking);
+    Stores stores =
+        new Stores(
+            new RunStore(ds), new JobIndex(ds, mapper), new CalendarStore(ds, mapper), blocking);
     String self = Membership.selfNode(system);
     Placement placement = new Placement(self, settings.nodeLabels(), Membership.members(system));
     Cluster cluster = Cluster.get(system);
@@ -139,7 +144,10 @@ final class Guardian {
         LoadPublisher.create(
             placement, inProgress, settings.executor().capacity(), settings.nodeLabels()),
         "load-publisher");
-    JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence));
+    Calendars calendars = new Calendars();
+    ActorRef<CalendarSync.Command> calendarSync =
+        ctx.spawn(CalendarSync.create(calendars, stores.calendars(), blocking), "calendars");
+    JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence, calendars));
     Projections.init(system, ds, stores.runs(), stores.jobs(), metrics);
     RunReaper.init(system, settings, clock, stores);
     JournalCompactor.init(
@@ -171,6 +179,7 @@ final class Guardian {
             new TokenStore(ds),
             new AuditLog(ds),
             placement,
+            () -> calendarSync.tell(new CalendarSync.Changed()),
             clock)
         .whenComplete(
             (binding, err) -> {

@@ -31,6 +31,7 @@ public final class Dtos {
       String startAt,
       String endAt,
       TargetDto target,
+      List<String> excludeCalendars,
       // What a job's GET shows but a write does not take: accepted and ignored, so that a job as
       // listed can be sent back as it is (jobs as code: export, then apply).
       JsonNode scheduleDescription,
@@ -85,6 +86,7 @@ public final class Dtos {
       @JsonInclude(JsonInclude.Include.NON_NULL) Instant startAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Instant endAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) TargetDto target,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> excludeCalendars,
       @JsonInclude(JsonInclude.Include.NON_NULL) String managedBy,
       String status,
       List<Instant> nextFireTimes,
@@ -166,6 +168,26 @@ public final class Dtos {
       boolean dryRun,
       Map<String, Integer> summary,
       List<ApplyItem> jobs) {}
+
+  /** Dates are ISO local dates ({@code 2026-12-25}) in the calendar's timezone. */
+  public record CalendarRequest(
+      String name,
+      String description,
+      String timezone,
+      List<String> dates,
+      List<DateRangeDto> ranges,
+      String cron) {}
+
+  /** Both ends included. */
+  public record DateRangeDto(String from, String to) {}
+
+  public record CalendarDto(
+      String name,
+      String description,
+      String timezone,
+      List<String> dates,
+      List<DateRangeDto> ranges,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String cron) {}
 
   public record TokenRequest(String name, String role) {}
 

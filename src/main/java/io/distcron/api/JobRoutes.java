@@ -72,12 +72,36 @@ final class JobRoutes {
 
   private Route create(String body) {
     JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null, clock.instant());
-    return respond(jobs.create(spec).thenCompose(r -> toResponse(r, 201)));
+    return respond(
+        calendarsExist(spec)
+            .thenCompose(ok -> jobs.create(spec))
+            .thenCompose(r -> toResponse(r, 201)));
   }
 
   private Route replace(String name, String body) {
     JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name, clock.instant());
-    return respond(jobs.replace(spec).thenCompose(r -> toResponse(r, 200)));
+    return respond(
+        calendarsExist(spec)
+            .thenCompose(ok -> jobs.replace(spec))
+            .thenCompose(r -> toResponse(r, 200)));
+  }
+
+  /**
+   * A job may only exclude calendars that exist. A calendar deleted between this check and the
+   * job's definition is the entity's case of a calendar it does not know.
+   */
+  private CompletionStage<Void> calendarsExist(JobSpec spec) {
+    List<String> names = spec.excludeCalendars();
+    if (names.isEmpty()) return done(null);
+    return stores.async(
+        () -> {
+          for (int i = 0; i < names.size(); i++) {
+            if (stores.calendars().find(names.get(i)).isEmpty()) {
+              throw ApiError.badRequest(
+                  "excludeCalendars[" + i + "]", "calendar '" + names.get(i) + "' not found");
+            }
+          }
+        });
   }
 
   private Route reply(

@@ -61,6 +61,7 @@ final class JobSpecs {
   private static final int MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
   private static final int MAX_CATCHUP_RUNS = 1000;
   private static final int MAX_ATTEMPTS = 100;
+  private static final int MAX_CALENDARS = 20;
   private static final Duration MAX_DURATION = Duration.ofDays(366);
   private static final Duration MAX_JITTER = Duration.ofDays(1);
 
@@ -115,7 +116,8 @@ final class JobSpecs {
             startAt,
             endAt,
             null,
-            target(r));
+            target(r),
+            excludeCalendars(r.excludeCalendars()));
     int bytes = textBytes(spec);
     if (bytes > MAX_SPEC_BYTES) {
       throw ApiError.badRequest(
@@ -281,6 +283,29 @@ final class JobSpecs {
           }
           Inputs.text(v, "labels." + k, MAX_LABEL_VALUE);
         });
+  }
+
+  /**
+   * Names a calendar may have, each once. Whether the calendars exist is the route's check, against
+   * the calendars table.
+   */
+  private static List<String> excludeCalendars(List<String> names) {
+    if (names == null) return null;
+    if (names.size() > MAX_CALENDARS) {
+      throw ApiError.badRequest(
+          "excludeCalendars", "excludeCalendars holds at most " + MAX_CALENDARS + " calendars");
+    }
+    for (int i = 0; i < names.size(); i++) {
+      String field = "excludeCalendars[" + i + "]";
+      String name = names.get(i);
+      if (name == null || !JobSpec.NAME.matcher(name).matches()) {
+        throw ApiError.badRequest(field, field + " must be a calendar's name");
+      }
+      if (names.subList(0, i).contains(name)) {
+        throw ApiError.badRequest(field, "calendar '" + name + "' is listed twice");
+      }
+    }
+    return names;
   }
 
   /**
@@ -531,6 +556,7 @@ final class JobSpecs {
             ? null
             : new Dtos.TargetDto(
                 new TreeMap<>(s.target().nodeSelector()), s.target().mode().name()),
+        s.excludeCalendars(),
         s.managedBy(),
         s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),

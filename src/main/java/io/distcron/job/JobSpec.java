@@ -10,6 +10,7 @@ import io.distcron.schedule.RetryPolicy;
 import io.distcron.schedule.StableHash;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,9 @@ import java.util.regex.Pattern;
  * {@code managedBy}: the owner that applies it in bulk ({@code POST /api/v1/apply}), null for a job
  * defined one at a time. {@code jitter}: each tick's run starts up to that long after the tick
  * (null: none); {@code startAt}, {@code endAt}: no ticks before or after (null: open). {@code
- * target}: the executors its runs may go to, null for any.
+ * target}: the executors its runs may go to, null for any. {@code excludeCalendars}: the names of
+ * the calendars whose excluded times its ticks skip ({@link io.distcron.schedule.Calendar}), empty
+ * for none.
  */
 public record JobSpec(
     String name,
@@ -37,7 +40,8 @@ public record JobSpec(
     Instant startAt,
     Instant endAt,
     String managedBy,
-    JobTarget target)
+    JobTarget target,
+    List<String> excludeCalendars)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -49,6 +53,7 @@ public record JobSpec(
     overlap = overlap == null ? OverlapPolicy.SKIP : overlap;
     catchUp = catchUp == null ? CatchUpPolicy.DEFAULT : catchUp;
     retry = retry == null ? RetryPolicy.NONE : retry;
+    excludeCalendars = excludeCalendars == null ? List.of() : List.copyOf(excludeCalendars);
   }
 
   public JobSpec withManagedBy(String owner) {
@@ -68,7 +73,8 @@ public record JobSpec(
         startAt,
         endAt,
         owner,
-        target);
+        target,
+        excludeCalendars);
   }
 
   /** When the job fires: its schedule, {@code H} hashed from its name, within its bounds. */

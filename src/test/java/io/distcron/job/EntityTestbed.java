@@ -15,6 +15,7 @@ import io.distcron.placement.Placement;
 import io.distcron.run.Action;
 import io.distcron.run.RunOutcome;
 import io.distcron.run.RunStatus;
+import io.distcron.schedule.Calendar;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -164,6 +166,10 @@ final class EntityTestbed {
   final FakeMembers members = new FakeMembers();
   final Placement placement;
   final Map<String, Executor> executors = new LinkedHashMap<>();
+
+  /** The calendars the node knows: a test adds, changes and removes them. */
+  final Map<String, Calendar> calendars = new ConcurrentHashMap<>();
+
   private EventSourcedBehaviorTestKit<JobEntity.Command, JobEntity.Event, JobState> job;
 
   /**
@@ -193,7 +199,8 @@ final class EntityTestbed {
   }
 
   JobEntity.Deps deps(NodeFence fence) {
-    return new JobEntity.Deps(settings, clock, placement, fence);
+    return new JobEntity.Deps(
+        settings, clock, placement, fence, name -> Optional.ofNullable(calendars.get(name)));
   }
 
   /** The entity under test, on a node that always holds its lease; made on first use. */
@@ -225,7 +232,7 @@ final class EntityTestbed {
       RetryPolicy retry) {
     return new JobSpec(
         name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   /** {@code spec} restricted to the executors {@code target} selects. */
@@ -246,7 +253,8 @@ final class EntityTestbed {
         spec.startAt(),
         spec.endAt(),
         spec.managedBy(),
-        target);
+        target,
+        spec.excludeCalendars());
   }
 
   /** {@code node} publishes {@code labels} with its load. */

@@ -137,7 +137,8 @@ class JobEntityTest {
         startAt,
         endAt,
         s.managedBy(),
-        s.target());
+        s.target(),
+        s.excludeCalendars());
   }
 
   @Test

@@ -89,6 +89,7 @@ class JobIndexTest {
             null,
             null,
             null,
+            null,
             null);
     JobSpec noop =
         new JobSpec(
@@ -100,6 +101,7 @@ class JobIndexTest {
             new Action.Noop(),
             5,
             false,
+            null,
             null,
             null,
             null,
@@ -235,6 +237,7 @@ class JobIndexTest {
         new Action.Noop(),
         60,
         true,
+        null,
         null,
         null,
         null,

@@ -82,6 +82,7 @@ class ReadSideHandlerTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
