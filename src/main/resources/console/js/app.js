@@ -8,6 +8,7 @@ import {formPage} from './form.js';
 import {jobPage} from './job.js';
 import {runPage} from './run.js';
 import {clusterPage} from './cluster.js';
+import {calendarsPage} from './calendars.js';
 
 /** What a page gets: an abort signal for its requests and timers that stop with it. */
 export class PageContext {
@@ -62,6 +63,7 @@ const ROUTES = [
   [/^\/jobs\/([^/]+)$/, () => jobPage, 'jobs'],
   [/^\/runs\/([^/]+)$/, () => runPage, 'jobs'],
   [/^\/cluster$/, () => clusterPage, 'cluster'],
+  [/^\/calendars$/, () => calendarsPage, 'calendars'],
 ];
 
 let current = null;
