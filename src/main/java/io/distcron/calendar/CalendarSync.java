@@ -6,15 +6,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ddata.GCounter;
 import org.apache.pekko.cluster.ddata.GCounterKey;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 
 /**
  * Keeps this node's {@link Calendars} in step with the calendars table. The node that changes a
@@ -54,77 +56,90 @@ public final class CalendarSync {
                 replicator ->
                     Behaviors.withTimers(
                         timers -> {
-                          SelfUniqueAddress self =
-                              DistributedData.get(ctx.getSystem()).selfUniqueAddress();
                           replicator.subscribe(KEY, Seen::new);
                           timers.startTimerWithFixedDelay("every", new Reload(), EVERY);
-                          ActorRef<Command> me = ctx.getSelf();
-                          me.tell(new Reload());
-                          // Loads one at a time; a reason to reload seen during a load reloads
-                          // again after it, so no change is missed.
-                          boolean[] loading = {false};
-                          boolean[] again = {false};
-                          Runnable load =
-                              () -> {
-                                if (loading[0]) {
-                                  again[0] = true;
-                                  return;
-                                }
-                                loading[0] = true;
-                                ctx.pipeToSelf(
-                                    CompletableFuture.supplyAsync(store::all, blocking),
-                                    Loaded::new);
-                              };
-                          return Behaviors.receive(Command.class)
-                              .onMessage(
-                                  Reload.class,
-                                  r -> {
-                                    load.run();
-                                    return Behaviors.same();
-                                  })
-                              .onMessage(
-                                  Seen.class,
-                                  s -> {
-                                    if (s.response() instanceof Replicator.Changed<GCounter>) {
-                                      load.run();
-                                    }
-                                    return Behaviors.same();
-                                  })
-                              .onMessage(
-                                  Changed.class,
-                                  c -> {
-                                    load.run();
-                                    replicator.askUpdate(
-                                        replyTo ->
-                                            new Replicator.Update<>(
-                                                KEY,
-                                                GCounter.empty(),
-                                                new Replicator.WriteAll(WRITE_TIMEOUT),
-                                                replyTo,
-                                                counter -> counter.increment(self, 1)),
-                                        Bumped::new);
-                                    return Behaviors.same();
-                                  })
-                              .onMessage(Bumped.class, b -> Behaviors.same())
-                              .onMessage(
-                                  Loaded.class,
-                                  l -> {
-                                    loading[0] = false;
-                                    if (l.failure() != null) {
-                                      ctx.getLog()
-                                          .warn(
-                                              "Calendars not loaded: {}", l.failure().getMessage());
-                                      timers.startSingleTimer("retry", new Reload(), RETRY);
-                                    } else {
-                                      view.loaded(l.calendars());
-                                    }
-                                    if (again[0]) {
-                                      again[0] = false;
-                                      load.run();
-                                    }
-                                    return Behaviors.same();
-                                  })
-                              .build();
+                          ctx.getSelf().tell(new Reload());
+                          return new Sync(ctx, replicator, timers, view, store, blocking)
+                              .behavior();
                         })));
+  }
+
+  /** Loads one at a time; a reason to reload seen during a load loads again after it. */
+  private static final class Sync {
+    private final ActorContext<Command> ctx;
+    private final ReplicatorMessageAdapter<Command, GCounter> replicator;
+    private final TimerScheduler<Command> timers;
+    private final Calendars view;
+    private final CalendarStore store;
+    private final Executor blocking;
+    private final SelfUniqueAddress self;
+    private boolean loading;
+    private boolean again;
+
+    Sync(
+        ActorContext<Command> ctx,
+        ReplicatorMessageAdapter<Command, GCounter> replicator,
+        TimerScheduler<Command> timers,
+        Calendars view,
+        CalendarStore store,
+        Executor blocking) {
+      this.ctx = ctx;
+      this.replicator = replicator;
+      this.timers = timers;
+      this.view = view;
+      this.store = store;
+      this.blocking = blocking;
+      this.self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
+    }
+
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(Reload.class, r -> load())
+          .onMessage(
+              Seen.class,
+              s -> s.response() instanceof Replicator.Changed<GCounter> ? load() : Behaviors.same())
+          .onMessage(Changed.class, c -> changed())
+          .onMessage(Bumped.class, b -> Behaviors.same())
+          .onMessage(Loaded.class, this::loaded)
+          .build();
+    }
+
+    private Behavior<Command> load() {
+      if (loading) {
+        again = true;
+        return Behaviors.same();
+      }
+      loading = true;
+      ctx.pipeToSelf(CompletableFuture.supplyAsync(store::all, blocking), Loaded::new);
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> changed() {
+      replicator.askUpdate(
+          replyTo ->
+              new Replicator.Update<>(
+                  KEY,
+                  GCounter.empty(),
+                  new Replicator.WriteAll(WRITE_TIMEOUT),
+                  replyTo,
+                  counter -> counter.increment(self, 1)),
+          Bumped::new);
+      return load();
+    }
+
+    private Behavior<Command> loaded(Loaded l) {
+      loading = false;
+      if (l.failure() != null) {
+        ctx.getLog().warn("Calendars not loaded: {}", l.failure().getMessage());
+        timers.startSingleTimer("retry", new Reload(), RETRY);
+      } else {
+        view.loaded(l.calendars());
+      }
+      if (again) {
+        again = false;
+        return load();
+      }
+      return Behaviors.same();
+    }
   }
 }
