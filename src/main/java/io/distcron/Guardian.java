@@ -5,6 +5,8 @@ import io.distcron.alert.AlertDelivery;
 import io.distcron.alert.Deliverer;
 import io.distcron.alert.Senders;
 import io.distcron.api.HttpServer;
+import io.distcron.calendar.CalendarSync;
+import io.distcron.calendar.Calendars;
 import io.distcron.cluster.JournalCompactor;
 import io.distcron.cluster.LeaseKeeper;
 import io.distcron.cluster.Membership;
@@ -25,6 +27,7 @@ import io.distcron.placement.ExecutorDirectory;
 import io.distcron.placement.LoadPublisher;
 import io.distcron.placement.Placement;
 import io.distcron.store.AuditLog;
+import io.distcron.store.CalendarStore;
 import io.distcron.store.ChannelStore;
 import io.distcron.store.JobIndex;
 import io.distcron.store.JournalCompaction;
@@ -94,7 +97,9 @@ final class Guardian {
         system.dispatchers().lookup(DispatcherSelector.fromConfig("distcron-run-dispatcher"));
     ObjectMapper mapper =
         JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
-    Stores stores = new Stores(new RunStore(ds), new JobIndex(ds, mapper), blocking);
+    Stores stores =
+        new Stores(
+            new RunStore(ds), new JobIndex(ds, mapper), new CalendarStore(ds, mapper), blocking);
     String self = Membership.selfNode(system);
     Placement placement = new Placement(self, settings.nodeLabels(), Membership.members(system));
     Cluster cluster = Cluster.get(system);
@@ -148,7 +153,11 @@ final class Guardian {
         LoadPublisher.create(
             placement, inProgress, settings.executor().capacity(), settings.nodeLabels()),
         "load-publisher");
-    JobEntity.init(system, new JobEntity.Deps(settings, clock, placement, fence, tracing));
+    Calendars calendars = new Calendars();
+    ActorRef<CalendarSync.Command> calendarSync =
+        ctx.spawn(CalendarSync.create(calendars, stores.calendars(), blocking), "calendars");
+    JobEntity.init(
+        system, new JobEntity.Deps(settings, clock, placement, fence, tracing, calendars));
     DistcronSettings.Alerts alerts = settings.alerts();
     Outbox outbox = new Outbox(ds, mapper);
     ChannelStore channels = new ChannelStore(ds, mapper);
@@ -201,6 +210,7 @@ final class Guardian {
             placement,
             channels,
             delivery,
+            () -> calendarSync.tell(new CalendarSync.Changed()),
             clock)
         .whenComplete(
             (binding, err) -> {

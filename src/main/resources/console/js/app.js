@@ -10,6 +10,7 @@ import {runPage} from './run.js';
 import {clusterPage} from './cluster.js';
 import {auditPage} from './audit.js';
 import {tokensPage} from './tokens.js';
+import {calendarsPage} from './calendars.js';
 
 /** What a page gets: an abort signal for its requests and timers that stop with it. */
 export class PageContext {
@@ -66,6 +67,7 @@ const ROUTES = [
   [/^\/cluster$/, () => clusterPage, 'cluster'],
   [/^\/audit$/, () => auditPage, 'audit'],
   [/^\/tokens$/, () => tokensPage, 'tokens'],
+  [/^\/calendars$/, () => calendarsPage, 'calendars'],
 ];
 
 let current = null;

@@ -36,6 +36,10 @@ export async function formPage(main, ctx, editName) {
   const v = job || DEFAULTS;
 
   const formError = h('div', {class: 'error-box', id: 'form-error', role: 'alert', hidden: true});
+  const calendarNames = h('datalist', {id: 'calendar-names'});
+  get('/calendars', {signal: ctx.signal})
+      .then(r => replace(calendarNames, r.items.map(c => h('option', {value: c.name}))))
+      .catch(() => {});
   const preview = h('div', {class: 'preview', id: 'schedule-preview', 'aria-live': 'polite'});
 
   // ----- inputs -----
@@ -79,6 +83,8 @@ export async function formPage(main, ctx, editName) {
       value: v.retry && v.retry.multiplier}),
     retryMaxBackoff: input('retry.maxBackoff', {value: v.retry && v.retry.maxBackoff, placeholder: 'PT5M or 5m'}),
     targetSelector: textarea('target.nodeSelector', {rows: '2', class: 'mono', placeholder: 'zone=eu1\nhost=web1'}),
+    excludeCalendars: input('excludeCalendars', {value: ((job && job.excludeCalendars) || []).join(', '),
+      placeholder: 'holidays, nights', list: 'calendar-names', class: 'mono'}),
   };
   // Text areas take their content as a value, never as markup.
   f.description.value = (job && job.description) || '';
@@ -187,7 +193,11 @@ export async function formPage(main, ctx, editName) {
           h('h3', null, 'Where it runs', h('span', {class: 'muted small'}, ' — by node labels (see Cluster)')),
           field('target.nodeSelector', 'Node selector', f.targetSelector,
               'One key=value per line: only executors with every one of these labels run it, the least'
-              + ' loaded first. Empty: any executor. No match: the run fails and is retried per the policy.')),
+              + ' loaded first. Empty: any executor. No match: the run fails and is retried per the policy.'),
+          h('h3', null, 'Calendars', h('span', {class: 'muted small'}, ' — times it must not fire in')),
+          field('excludeCalendars', 'Exclude calendars', f.excludeCalendars,
+              'Names, comma-separated (see Calendars): a tick in a time one of them excludes is SKIPPED.'),
+          calendarNames),
       h('div', {class: 'form-actions'},
           submit,
           h('a', {class: 'btn', href: editing ? route('jobs', editName) : '#/jobs'}, 'Cancel')));
@@ -306,6 +316,7 @@ export async function formPage(main, ctx, editName) {
         maxBackoff: isoDuration(f.retryMaxBackoff.value),
       },
       target: {nodeSelector: parseLines(f.targetSelector.value, '=', 'target.nodeSelector')},
+      excludeCalendars: f.excludeCalendars.value.split(',').map(n => n.trim()).filter(n => n),
     };
     const kind = (form.querySelector('input[name=action]:checked') || {}).value;
     if (kind === 'shell') {
@@ -342,7 +353,8 @@ function field(name, label, control, hint) {
 
 /** The error slot for an API field: itself, else its nearest parent that has one, else an alias. */
 function slotFor(field) {
-  const parts = String(field).split('.');
+  // excludeCalendars[1] is shown at the list's one input.
+  const parts = String(field).replace(/\[\d+\]/g, '').split('.');
   for (let n = parts.length; n > 0; n--) {
     const candidate = parts.slice(0, n).join('.');
     if (document.getElementById(errIdOf(candidate))) return candidate;

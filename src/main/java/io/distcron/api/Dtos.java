@@ -34,6 +34,7 @@ public final class Dtos {
       String endAt,
       TargetDto target,
       @JsonProperty("notify") List<NotifyDto> notifyRules,
+      List<String> excludeCalendars,
       // What a job's GET shows but a write does not take: accepted and ignored, so that a job as
       // listed can be sent back as it is (jobs as code: export, then apply).
       JsonNode scheduleDescription,
@@ -101,6 +102,7 @@ public final class Dtos {
       @JsonInclude(JsonInclude.Include.NON_NULL) TargetDto target,
       @JsonProperty("notify") @JsonInclude(JsonInclude.Include.NON_EMPTY)
           List<NotifyDto> notifyRules,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> excludeCalendars,
       @JsonInclude(JsonInclude.Include.NON_NULL) String managedBy,
       String status,
       List<Instant> nextFireTimes,
@@ -280,6 +282,26 @@ public final class Dtos {
 
   /** A test send's outcome; {@code key}: the test alert's idempotency key. */
   public record ChannelTest(boolean delivered, String error, String key) {}
+
+  /** Dates are ISO local dates ({@code 2026-12-25}) in the calendar's timezone. */
+  public record CalendarRequest(
+      String name,
+      String description,
+      String timezone,
+      List<String> dates,
+      List<DateRangeDto> ranges,
+      String cron) {}
+
+  /** Both ends included. */
+  public record DateRangeDto(String from, String to) {}
+
+  public record CalendarDto(
+      String name,
+      String description,
+      String timezone,
+      List<String> dates,
+      List<DateRangeDto> ranges,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String cron) {}
 
   public record TokenRequest(String name, String role) {}
 

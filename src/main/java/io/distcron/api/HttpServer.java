@@ -29,7 +29,10 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 
-/** Binds the API and the web console, and unbinds them first thing on coordinated shutdown. */
+/**
+ * Binds the API and the web console ({@code calendarsChanged}: tells every node a calendar
+ * changed), and unbinds them first thing on coordinated shutdown.
+ */
 public final class HttpServer {
   private HttpServer() {}
 
@@ -95,6 +98,7 @@ public final class HttpServer {
       Placement placement,
       ChannelStore channels,
       AlertDelivery delivery,
+      Runnable calendarsChanged,
       Clock clock) {
     Json json =
         new Json(
@@ -122,6 +126,8 @@ public final class HttpServer {
                             clock)
                         .route(),
                     new RunRoutes(jobs, stores, json).route(),
+                    new CalendarRoutes(stores, json, calendarsChanged, settings.maxBodyBytes())
+                        .route(),
                     applyRoutes(system, settings, jobs, stores, channels, json, clock).route(),
                     new NodeRoutes(system, placement, json).route(),
                     new AdminRoutes(stores, tokens, audit, json, settings.maxBodyBytes()).route()));

@@ -109,6 +109,7 @@ final class JobRoutes {
     JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), null, clock.instant());
     return respond(
         ChannelRoutes.channelsExist(channels, stores, spec, "")
+            .thenCompose(s -> calendarsExist(s).thenApply(ok -> s))
             .thenCompose(jobs::create)
             .thenCompose(r -> toResponse(r, 201)));
   }
@@ -117,8 +118,27 @@ final class JobRoutes {
     JobSpec spec = JobSpecs.toSpec(json.read(body, Dtos.JobRequest.class), name, clock.instant());
     return respond(
         ChannelRoutes.channelsExist(channels, stores, spec, "")
+            .thenCompose(s -> calendarsExist(s).thenApply(ok -> s))
             .thenCompose(jobs::replace)
             .thenCompose(r -> toResponse(r, 200)));
+  }
+
+  /**
+   * A job may only exclude calendars that exist. A calendar deleted between this check and the
+   * job's definition is the entity's case of a calendar it does not know.
+   */
+  private CompletionStage<Void> calendarsExist(JobSpec spec) {
+    List<String> names = spec.excludeCalendars();
+    if (names.isEmpty()) return done(null);
+    return stores.async(
+        () -> {
+          for (int i = 0; i < names.size(); i++) {
+            if (stores.calendars().find(names.get(i)).isEmpty()) {
+              throw ApiError.badRequest(
+                  "excludeCalendars[" + i + "]", "calendar '" + names.get(i) + "' not found");
+            }
+          }
+        });
   }
 
   private Route reply(

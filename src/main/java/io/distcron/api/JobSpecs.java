@@ -64,6 +64,7 @@ final class JobSpecs {
   private static final int MAX_CATCHUP_RUNS = 1000;
   private static final int MAX_ATTEMPTS = 100;
   private static final int MAX_RULES = 20;
+  private static final int MAX_CALENDARS = 20;
   private static final Duration MAX_DURATION = Duration.ofDays(366);
   private static final Duration MAX_JITTER = Duration.ofDays(1);
 
@@ -119,7 +120,8 @@ final class JobSpecs {
             endAt,
             null,
             target(r),
-            notify(r.notifyRules()));
+            notify(r.notifyRules()),
+            excludeCalendars(r.excludeCalendars()));
     int bytes = textBytes(spec);
     if (bytes > MAX_SPEC_BYTES) {
       throw ApiError.badRequest(
@@ -285,6 +287,29 @@ final class JobSpecs {
           }
           Inputs.text(v, "labels." + k, MAX_LABEL_VALUE);
         });
+  }
+
+  /**
+   * Names a calendar may have, each once. Whether the calendars exist is the route's check, against
+   * the calendars table.
+   */
+  private static List<String> excludeCalendars(List<String> names) {
+    if (names == null) return null;
+    if (names.size() > MAX_CALENDARS) {
+      throw ApiError.badRequest(
+          "excludeCalendars", "excludeCalendars holds at most " + MAX_CALENDARS + " calendars");
+    }
+    for (int i = 0; i < names.size(); i++) {
+      String field = "excludeCalendars[" + i + "]";
+      String name = names.get(i);
+      if (name == null || !JobSpec.NAME.matcher(name).matches()) {
+        throw ApiError.badRequest(field, field + " must be a calendar's name");
+      }
+      if (names.subList(0, i).contains(name)) {
+        throw ApiError.badRequest(field, "calendar '" + name + "' is listed twice");
+      }
+    }
+    return names;
   }
 
   /**
@@ -592,6 +617,7 @@ final class JobSpecs {
                         n.on().stream().map(Enum::name).toList(),
                         n.lateAfter() == null ? null : n.lateAfter().toString()))
             .toList(),
+        s.excludeCalendars(),
         s.managedBy(),
         s.endedBy(now) ? "ENDED" : view.paused() ? "PAUSED" : "ACTIVE",
         view.nextFireTimes(),

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
       ImportCommand.class,
       RunCommand.class,
       NodesCommand.class,
-      ChannelCommand.class
+      ChannelCommand.class,
+      CalendarCommand.class
     })
 public final class Cli implements Callable<Integer> {
   static final String DEFAULT_URL = "http://127.0.0.1:8080";
@@ -76,7 +77,7 @@ public final class Cli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Missing command: server, job, apply, export, run or nodes");
+        spec.commandLine(), "Missing command: server, job, apply, export, run, nodes or calendar");
   }
 
   Api api() {

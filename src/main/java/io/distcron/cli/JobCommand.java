@@ -173,6 +173,9 @@ final class JobCommand extends GroupCommand {
           target.isObject()
               ? Text.pairs(target.get("nodeSelector")) + " (" + Text.str(target, "mode") + ")"
               : null);
+      List<String> calendars = new ArrayList<>();
+      j.path("excludeCalendars").forEach(n -> calendars.add(n.asText()));
+      f.add("excludes", calendars.isEmpty() ? null : String.join(", ", calendars));
       f.add("timeout", j.path("timeoutSeconds").asInt() + "s")
           .add("overlap", Text.str(j, "overlap"))
           .add("jitter", Text.str(j, "jitter"))

@@ -182,6 +182,13 @@ final class JobFlags {
       description = "ANY (default): the least-loaded matching executor.")
   String targetMode;
 
+  @Option(
+      names = "--exclude-calendar",
+      paramLabel = "NAME",
+      description =
+          "Skip the ticks in the times this calendar excludes (repeatable; replaces the job's list).")
+  List<String> excludeCalendars;
+
   /** Whether any field flag was given (not counting {@code -f}). */
   boolean any() {
     return name != null
@@ -212,7 +219,8 @@ final class JobFlags {
         || startAt != null
         || endAt != null
         || target != null
-        || targetMode != null;
+        || targetMode != null
+        || excludeCalendars != null;
   }
 
   /** Lays the flags over {@code spec} in place and returns it. */
@@ -234,6 +242,9 @@ final class JobFlags {
     if (jitter != null) spec.put("jitter", jitter.toString());
     set(spec, "startAt", startAt);
     set(spec, "endAt", endAt);
+    if (excludeCalendars != null) {
+      spec.set("excludeCalendars", Api.JSON.valueToTree(excludeCalendars));
+    }
 
     // A new action replaces the old one: the API takes exactly one.
     if (shell != null) switchAction(spec, "shell").put("command", shell);

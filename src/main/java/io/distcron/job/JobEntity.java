@@ -1,6 +1,7 @@
 package io.distcron.job;
 
 import io.distcron.CborSerializable;
+import io.distcron.calendar.CalendarSync;
 import io.distcron.cluster.NodeFence;
 import io.distcron.config.DistcronSettings;
 import io.distcron.exec.ExecutorNode;
@@ -13,6 +14,7 @@ import io.distcron.run.RunOutcome;
 import io.distcron.run.RunReason;
 import io.distcron.run.RunStatus;
 import io.distcron.run.RunToken;
+import io.distcron.schedule.CalendarRules;
 import io.distcron.schedule.CronSchedule;
 import io.distcron.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
@@ -72,6 +74,15 @@ public final class JobEntity
   private static final String PASSIVATE = "passivate";
   private static final int PREVIEW = 5;
   private static final Duration LEASE_RECHECK = Duration.ofMillis(200);
+  private static final String CALENDAR = "calendar";
+  private static final Duration CALENDAR_RECHECK = Duration.ofMillis(500);
+
+  /**
+   * How long a tick waits for a calendar this node does not know (not loaded yet, or created a
+   * moment ago and not yet here): longer than the calendars' periodic reload, so what is still
+   * unknown then is not in the calendars table at all, and the tick runs, with a warning.
+   */
+  static final Duration CALENDAR_GRACE = CalendarSync.EVERY.plusSeconds(5);
 
   /**
    * Pekko's scheduler refuses delays over about 248 days (the entity would crash on it): a tick
@@ -80,12 +91,16 @@ public final class JobEntity
   private static final Duration MAX_TIMER = Duration.ofDays(1);
 
   /** What an entity needs from its node. */
+  /**
+   * {@code calendars}: this node's view of the calendars, which jobs' ticks are checked against.
+   */
   public record Deps(
       DistcronSettings settings,
       Clock clock,
       Placement placement,
       NodeFence fence,
-      Tracing tracing) {}
+      Tracing tracing,
+      CalendarRules.Lookup calendars) {}
 
   // ---- protocol
 
@@ -338,6 +353,9 @@ public final class JobEntity
 
   /** Counts armings of the tick timer: a {@link Fire} stashed across a change is stale. */
   private long armed;
+
+  /** Since when this job's decisions wait for a calendar this node does not know; null: none. */
+  private Instant calendarWaitSince;
 
   private JobSpec parsedFor;
   private CronSchedule parsed;
@@ -629,7 +647,12 @@ public final class JobEntity
       arm(state);
       return Effect().noReply();
     }
-    TickDecisions.OnTick decision = TickDecisions.onTick(state, clock.instant());
+    if (awaitingCalendars(state, fire)) return Effect().noReply();
+    var excluded = CalendarRules.excludedBy(state.spec().excludeCalendars(), due, deps.calendars());
+    TickDecisions.OnTick decision =
+        excluded.isPresent()
+            ? new TickDecisions.Skip(excluded.get())
+            : TickDecisions.onTick(state, clock.instant());
     if (decision instanceof TickDecisions.DrainFirst) {
       ctx.getSelf().tell(new Drain());
       ctx.getSelf().tell(fire);
@@ -1107,6 +1130,7 @@ public final class JobEntity
 
   /** Decides every tick missed while the job was not running, per its catch-up policy. */
   private ReplyEffect<Event, JobState> onCatchUp(JobState state, CatchUp cmd) {
+    if (awaitingCalendars(state, cmd)) return Effect().noReply();
     caughtUp = true;
     Instant now = clock.instant();
     List<Event> events =
@@ -1118,6 +1142,7 @@ public final class JobEntity
                 now,
                 state.spec().action() instanceof Action.Noop,
                 deps.placement().selfNode(),
+                deps.calendars(),
                 RunIds::random)
             : List.of();
     if (events.isEmpty()) {
@@ -1146,6 +1171,33 @@ public final class JobEntity
   }
 
   // ---- helpers
+
+  /**
+   * Whether a decision on ticks must wait for a calendar of the job this node does not know: then
+   * {@code retry} comes again shortly. Neither running nor skipping a tick on a guess, it waits up
+   * to {@link #CALENDAR_GRACE}; after that the calendar is taken as excluding nothing, with a
+   * warning on every tick decided so, until it is known.
+   */
+  private boolean awaitingCalendars(JobState state, Command retry) {
+    var unknown = CalendarRules.unknown(state.spec().excludeCalendars(), deps.calendars());
+    if (unknown.isEmpty()) {
+      calendarWaitSince = null;
+      return false;
+    }
+    Instant now = clock.instant();
+    if (calendarWaitSince == null) calendarWaitSince = now;
+    if (Duration.between(calendarWaitSince, now).compareTo(CALENDAR_GRACE) < 0) {
+      timers.startSingleTimer(CALENDAR, retry, CALENDAR_RECHECK);
+      return true;
+    }
+    ctx.getLog()
+        .warn(
+            "Job {}: calendar '{}' is unknown on this node; its ticks are decided as if it"
+                + " excluded nothing",
+            name,
+            unknown.get());
+    return false;
+  }
 
   private void arm(JobState state) {
     armed++;

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * defined one at a time. {@code jitter}: each tick's run starts up to that long after the tick
  * (null: none); {@code startAt}, {@code endAt}: no ticks before or after (null: open). {@code
  * target}: the executors its runs may go to, null for any. {@code notifyRules}: its alert rules
- * (the API's {@code notify}) (none when null).
+ * (the API's {@code notify}) (none when null). {@code excludeCalendars}: the names of the calendars
+ * whose excluded times its ticks skip ({@link io.distcron.schedule.Calendar}), empty for none.
  */
 public record JobSpec(
     String name,
@@ -41,7 +42,8 @@ public record JobSpec(
     Instant endAt,
     String managedBy,
     JobTarget target,
-    List<NotifyRule> notifyRules)
+    List<NotifyRule> notifyRules,
+    List<String> excludeCalendars)
     implements CborSerializable {
 
   public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -54,6 +56,7 @@ public record JobSpec(
     catchUp = catchUp == null ? CatchUpPolicy.DEFAULT : catchUp;
     retry = retry == null ? RetryPolicy.NONE : retry;
     notifyRules = notifyRules == null ? List.of() : List.copyOf(notifyRules);
+    excludeCalendars = excludeCalendars == null ? List.of() : List.copyOf(excludeCalendars);
   }
 
   public JobSpec withManagedBy(String owner) {
@@ -74,7 +77,8 @@ public record JobSpec(
         endAt,
         owner,
         target,
-        notifyRules);
+        notifyRules,
+        excludeCalendars);
   }
 
   /** When the job fires: its schedule, {@code H} hashed from its name, within its bounds. */

@@ -2,6 +2,7 @@ package io.distcron.job;
 
 import io.distcron.run.RunReason;
 import io.distcron.run.RunStatus;
+import io.distcron.schedule.CalendarRules;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.CronSchedule;
 import io.distcron.schedule.OverlapPolicy;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -144,7 +146,8 @@ final class TickDecisions {
   /**
    * The events that decide every tick missed after {@code lastScheduled} up to {@code now}: runs
    * (done at once when {@code inPlace}, else queued), skips with their reasons, and a range for
-   * more ticks than are recorded one by one. Empty when none was missed.
+   * more ticks than are recorded one by one. Ticks one of the job's {@code calendars} excludes are
+   * skipped whatever the catch-up policy, which plans the others. Empty when none was missed.
    */
   static List<JobEntity.Event> catchUp(
       JobSpec spec,
@@ -153,6 +156,7 @@ final class TickDecisions {
       Instant now,
       boolean inPlace,
       String selfNode,
+      CalendarRules.Lookup calendars,
       Supplier<String> ids) {
     List<JobEntity.Event> events = new ArrayList<>();
     List<Instant> missed = schedule.between(lastScheduled, now, MAX_RECORDED + 1);
@@ -167,8 +171,11 @@ final class TickDecisions {
       missed = newest;
     }
     if (missed.isEmpty()) return events;
+    List<Instant> allowed = new ArrayList<>();
+    events.addAll(excluded(missed, spec.excludeCalendars(), calendars, allowed));
+    if (allowed.isEmpty()) return events;
     Map<String, List<Instant>> skipped = new LinkedHashMap<>();
-    for (CatchUpPolicy.Decision d : spec.catchUp().plan(missed, now)) {
+    for (CatchUpPolicy.Decision d : spec.catchUp().plan(allowed, now)) {
       if (!d.fires()) {
         skipped.computeIfAbsent(d.skipReason(), r -> new ArrayList<>()).add(d.tick());
       } else if (inPlace) {
@@ -192,6 +199,56 @@ final class TickDecisions {
                         ticks.size(),
                         reason)));
     return events;
+  }
+
+  /**
+   * The skips of the ticks in {@code ticks} (consecutive ticks of the schedule) that a calendar
+   * excludes; the others are added to {@code allowed}. A run of more than {@link
+   * #MAX_SKIPPED_ONE_BY_ONE} consecutive ticks with one reason is one range, which holds exactly
+   * them; the shorter runs of a reason are one list.
+   */
+  private static List<JobEntity.Event> excluded(
+      List<Instant> ticks,
+      List<String> names,
+      CalendarRules.Lookup calendars,
+      List<Instant> allowed) {
+    if (names.isEmpty()) {
+      allowed.addAll(ticks);
+      return List.of();
+    }
+    List<JobEntity.Event> ranges = new ArrayList<>();
+    Map<String, List<Instant>> oneByOne = new LinkedHashMap<>();
+    List<Instant> run = new ArrayList<>();
+    String runReason = null;
+    for (Instant tick : ticks) {
+      String reason = CalendarRules.excludedBy(names, tick, calendars).orElse(null);
+      if (!Objects.equals(reason, runReason)) {
+        endRun(runReason, run, ranges, oneByOne);
+        runReason = reason;
+      }
+      if (reason == null) allowed.add(tick);
+      else run.add(tick);
+    }
+    endRun(runReason, run, ranges, oneByOne);
+    List<JobEntity.Event> events = new ArrayList<>(ranges);
+    oneByOne.forEach((reason, list) -> events.add(new JobEntity.TicksSkipped(list, reason)));
+    return events;
+  }
+
+  private static void endRun(
+      String reason,
+      List<Instant> run,
+      List<JobEntity.Event> ranges,
+      Map<String, List<Instant>> oneByOne) {
+    if (run.isEmpty()) return;
+    if (run.size() > MAX_SKIPPED_ONE_BY_ONE) {
+      ranges.add(
+          new JobEntity.TickRangeSkipped(
+              run.get(0), run.get(run.size() - 1).plusNanos(1), run.size(), reason));
+    } else {
+      oneByOne.computeIfAbsent(reason, r -> new ArrayList<>()).addAll(run);
+    }
+    run.clear();
   }
 
   /**

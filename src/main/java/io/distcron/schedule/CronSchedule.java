@@ -5,6 +5,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -238,6 +239,17 @@ public final class CronSchedule {
   /** The expression as given (trimmed), with its {@code H} forms resolved. */
   public String expression() {
     return expression;
+  }
+
+  /**
+   * The smallest step its fields tell apart: a minute for a Unix expression or a macro, a second
+   * for a Quartz expression or {@code @every}.
+   */
+  public Duration resolution() {
+    String lower = expression.toLowerCase(Locale.ROOT);
+    boolean minutes =
+        lower.startsWith("@") ? !lower.startsWith(EVERY) : lower.split("\\s+").length == 5;
+    return minutes ? Duration.ofMinutes(1) : Duration.ofSeconds(1);
   }
 
   /**

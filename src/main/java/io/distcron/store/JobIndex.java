@@ -67,7 +67,18 @@ public final class JobIndex {
       ps.setString(4, spec.managedBy());
       ps.executeUpdate();
     }
-    deleteLabels(c, spec.name());
+    deleteSideRows(c, spec.name());
+    if (!spec.excludeCalendars().isEmpty()) {
+      try (PreparedStatement ps =
+          c.prepareStatement("INSERT INTO job_calendars (name, calendar) VALUES (?, ?)")) {
+        for (String calendar : spec.excludeCalendars()) {
+          ps.setString(1, spec.name());
+          ps.setString(2, calendar);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
     if (!spec.labels().isEmpty()) {
       try (PreparedStatement ps =
           c.prepareStatement(
@@ -102,14 +113,36 @@ public final class JobIndex {
       ps.setString(1, name);
       ps.executeUpdate();
     }
-    deleteLabels(c, name);
+    deleteSideRows(c, name);
   }
 
-  private static void deleteLabels(Connection c, String name) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_labels WHERE name = ?")) {
-      ps.setString(1, name);
-      ps.executeUpdate();
+  /** A job's labels and calendars, which its next definition replaces. */
+  private static void deleteSideRows(Connection c, String name) throws SQLException {
+    for (String table : List.of("job_labels", "job_calendars")) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE name = ?")) {
+        ps.setString(1, name);
+        ps.executeUpdate();
+      }
     }
+  }
+
+  /** The names of the jobs that exclude {@code calendar}'s times, in order. */
+  public List<String> usingCalendar(String calendar) {
+    return Jdbc.query(
+        ds,
+        "jobs using calendar " + calendar,
+        c -> {
+          List<String> names = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT name FROM job_calendars WHERE calendar = ? ORDER BY name")) {
+            ps.setString(1, calendar);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) names.add(rs.getString(1));
+            }
+          }
+          return names;
+        });
   }
 
   /**

@@ -9,9 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 
 /**
- * Tables of the journal, the run store, the job index and alerts. Every node creates them at
- * start-up; the statements are idempotent, and apart from the journal's column types the same text
- * runs on H2 and PostgreSQL.
+ * Tables of the journal, the run store, the job index, alerts and calendars. Every node creates
+ * them at start-up; the statements are idempotent, and apart from the journal's column types the
+ * same text runs on H2 and PostgreSQL.
  *
  * <p>The journal's tables are pekko-persistence-jdbc's own layout, written here without a schema
  * prefix (its bundled scripts say {@code public.}), so a deployment may keep distcron in a schema
@@ -75,6 +75,21 @@ public final class Schema {
           )""",
           "CREATE INDEX IF NOT EXISTS job_labels_key_value ON job_labels (label_key, label_value,"
               + " name)",
+          // The calendars a job excludes, for refusing to delete a calendar in use.
+          """
+          CREATE TABLE IF NOT EXISTS job_calendars (
+            name VARCHAR(255) NOT NULL,
+            calendar VARCHAR(255) NOT NULL,
+            PRIMARY KEY (name, calendar)
+          )""",
+          "CREATE INDEX IF NOT EXISTS job_calendars_calendar ON job_calendars (calendar, name)",
+          // Calendars (io.distcron.store.CalendarStore): written by the API, not built from events.
+          """
+          CREATE TABLE IF NOT EXISTS calendars (
+            name VARCHAR(255) NOT NULL PRIMARY KEY,
+            definition TEXT NOT NULL,
+            updated_at TIMESTAMP WITH TIME ZONE NOT NULL
+          )""",
           """
           CREATE TABLE IF NOT EXISTS api_tokens (
             id VARCHAR(64) NOT NULL PRIMARY KEY,

@@ -12,12 +12,18 @@ import java.util.function.Supplier;
 public final class Stores {
   private final RunStore runs;
   private final JobIndex jobs;
+  private final CalendarStore calendars;
   private final Executor blocking;
 
-  public Stores(RunStore runs, JobIndex jobs, Executor blocking) {
+  public Stores(RunStore runs, JobIndex jobs, CalendarStore calendars, Executor blocking) {
     this.runs = runs;
     this.jobs = jobs;
+    this.calendars = calendars;
     this.blocking = blocking;
+  }
+
+  public CalendarStore calendars() {
+    return calendars;
   }
 
   public RunStore runs() {

@@ -730,6 +730,53 @@ class ConsoleBrowserTest {
         .executeScript("document.getElementById(arguments[0]).value = arguments[1]", id, value);
   }
 
+  @Test
+  @Order(12)
+  void definesACalendarAndAJobThatExcludesIt() {
+    open("calendars");
+    waitForText(By.id("calendars-body"), "No calendars yet.");
+    type("c-name", "console-holidays");
+    type("c-timezone", "Europe/Berlin");
+    type("c-dates", "2026-12-25\n2026-12-26");
+    type("c-ranges", "2026-12-31..2026-12-24");
+    click(By.id("calendar-save"));
+    waitForText(By.id("calendar-error"), "ranges[0]");
+    retype("c-ranges", "2026-12-24..2027-01-01");
+    type("c-cron", "* * 0-6 * * ?");
+    click(By.id("calendar-save"));
+    waitForText(By.cssSelector("tr[data-calendar=console-holidays]"), "2026-12-24..2027-01-01");
+    JsonNode calendar = api.get("/calendars/console-holidays").json();
+    assertThat(calendar.get("dates").toString()).isEqualTo("[\"2026-12-25\",\"2026-12-26\"]");
+    assertThat(calendar.get("cron").asText()).isEqualTo("* * 0-6 * * ?");
+
+    open("new");
+    type("f-name", "console-closed");
+    type("f-schedule", "@daily");
+    click(By.id("f-action-noop"));
+    type("f-excludeCalendars", "console-holidays, console-nope");
+    click(By.id("save-job"));
+    waitForText(By.id("err-excludeCalendars"), "calendar 'console-nope' not found");
+    retype("f-excludeCalendars", "console-holidays");
+    click(By.id("save-job"));
+    waitFor(ExpectedConditions.urlContains("#/jobs/console-closed"));
+    assertThat(api.get("/jobs/console-closed").json().get("excludeCalendars").toString())
+        .isEqualTo("[\"console-holidays\"]");
+    open("jobs/console-closed/edit");
+    waitFor(d -> byId("f-excludeCalendars").getAttribute("value").equals("console-holidays"));
+
+    // In use: the page says which job keeps it.
+    Await.until(
+        WAIT,
+        "the job index to list the job",
+        () -> api.get("/jobs?limit=500").body().contains("console-closed"));
+    open("calendars");
+    String delete = "tr[data-calendar=console-holidays] button[data-action=delete]";
+    click(By.cssSelector(delete));
+    click(By.cssSelector(delete));
+    waitForText(By.id("flash"), "console-closed");
+    assertThat(api.get("/calendars/console-holidays").status()).isEqualTo(200);
+  }
+
   private static HttpResponse<String> call(
       String api, String method, String path, String token, String body) throws Exception {
     return HttpClient.newHttpClient()
@@ -793,11 +840,18 @@ class ConsoleBrowserTest {
     e.sendKeys(text);
   }
 
-  /** Clicks once the element is there and clickable; a row the page just redrew is found again. */
+  /**
+   * Clicks once the element is there and clickable; a row the page just redrew is found again. The
+   * element is scrolled to the middle first: scrolled to an edge of a long form, the sticky top bar
+   * can cover it.
+   */
   private static void click(By by) {
     waitFor(
         d -> {
-          d.findElement(by).click();
+          WebElement e = d.findElement(by);
+          ((JavascriptExecutor) d)
+              .executeScript("arguments[0].scrollIntoView({block: 'center'})", e);
+          e.click();
           return true;
         });
   }

@@ -408,6 +408,37 @@ class OpenApiTest {
         () -> "KILLED".equals(adminGet("/runs/" + longRun).json().path("status").asText()));
     check("POST", "/runs/" + longRun + "/kill", null, 409);
 
+    String holidays =
+        "{\"name\": \"oa-holidays\", \"timezone\": \"Europe/Berlin\", \"dates\":"
+            + " [\"2026-12-25\"], \"ranges\": [{\"from\": \"2026-12-24\", \"to\":"
+            + " \"2027-01-01\"}], \"cron\": \"* * 0-6 * * ?\"}";
+    check("POST", "/calendars", holidays, 201);
+    check("POST", "/calendars", holidays, 409);
+    check("POST", "/calendars", "{\"name\": \"oa-bad\", \"dates\": [\"x\"]}", 400);
+    check("GET", "/calendars", null, 200);
+    check("GET", "/calendars/oa-holidays", null, 200);
+    check("PUT", "/calendars/oa-holidays", "{\"dates\": [\"2026-12-26\"]}", 200);
+    check("GET", "/calendars/oa-nope", null, 404);
+    check(
+        "POST",
+        "/jobs",
+        "{\"name\": \"oa-calendar\", \"schedule\": \"@daily\", \"noop\": {},"
+            + " \"excludeCalendars\": [\"oa-holidays\"]}",
+        201);
+    check("GET", "/jobs/oa-calendar", null, 200);
+    Await.until(
+        Duration.ofSeconds(10),
+        "the job index to list the calendar's job",
+        () -> adminGet("/jobs?limit=500").json().toString().contains("oa-calendar"));
+    check("DELETE", "/calendars/oa-holidays", null, 409);
+    check("DELETE", "/jobs/oa-calendar", null, 204);
+    Await.until(
+        Duration.ofSeconds(10),
+        "the job index to drop the calendar's job",
+        () -> !adminGet("/jobs?limit=500").json().toString().contains("oa-calendar"));
+    check("DELETE", "/calendars/oa-holidays", null, 204);
+    check("DELETE", "/calendars/oa-holidays", null, 404);
+
     check("POST", "/schedule/preview", "{\"schedule\": \"*/15 * * * *\", \"count\": 3}", 200);
     check("GET", "/nodes", null, 200);
     String apply =

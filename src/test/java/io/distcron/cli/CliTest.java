@@ -259,6 +259,72 @@ class CliTest {
   }
 
   @Test
+  void calendarAddLsShowRmAndAJobThatExcludesOne() {
+    Result added =
+        cli(
+                "calendar",
+                "add",
+                "cli-holidays",
+                "--timezone",
+                "Europe/Berlin",
+                "--date",
+                "2026-12-26",
+                "--date",
+                "2026-12-25",
+                "--range",
+                "2026-12-24..2027-01-01",
+                "--cron",
+                "* * 0-6 * * ?",
+                "--description",
+                "office closed")
+            .ok();
+    assertThat(added.out()).isEqualTo("created calendar cli-holidays\n");
+    String listed = cli("calendar", "ls").ok().out();
+    assertThat(listed)
+        .containsPattern("cli-holidays +Europe/Berlin +2 +1 +\\* \\* 0-6 \\* \\* \\?");
+    String shown = cli("calendar", "show", "cli-holidays").ok().out();
+    assertThat(shown)
+        .contains("2026-12-25, 2026-12-26")
+        .contains("2026-12-24..2027-01-01")
+        .contains("office closed");
+    Result badRange = cli("calendar", "add", "cli-bad", "--range", "2026-12-24..2026-12-01");
+    assertThat(badRange.code()).isNotZero();
+    assertThat(badRange.err()).contains("ranges[0]");
+
+    cli(
+            "job",
+            "add",
+            "--name",
+            "cli-closed",
+            "--schedule",
+            "@daily",
+            "--noop",
+            "--exclude-calendar",
+            "cli-holidays")
+        .ok();
+    assertThat(cli("job", "show", "cli-closed").ok().out()).contains("cli-holidays");
+    Result unknown = cli("job", "edit", "cli-closed", "--exclude-calendar", "cli-nope");
+    assertThat(unknown.code()).isNotZero();
+    assertThat(unknown.err()).contains("excludeCalendars[0]");
+
+    cli("calendar", "add", "cli-holidays", "--replace", "--date", "2027-05-01").ok();
+    assertThat(
+            cli("calendar", "show", "cli-holidays", "--json").ok().json().get("timezone").asText())
+        .isEqualTo("UTC");
+    Await.until(
+        Duration.ofSeconds(10),
+        "the delete refused while a job excludes it",
+        () -> cli("calendar", "rm", "cli-holidays").err().contains("cli-closed"));
+    cli("job", "rm", "cli-closed").ok();
+    Await.until(
+        Duration.ofSeconds(10),
+        "the calendar deleted",
+        () -> cli("calendar", "rm", "cli-holidays").code() == 0);
+    assertThat(cli("calendar", "ls", "--json").ok().json().get("items").toString())
+        .doesNotContain("cli-holidays");
+  }
+
+  @Test
   void applyADirectoryOfJobFilesAgainAndWithPrune(@TempDir Path dir) throws IOException {
     Path jobs = Files.createDirectory(dir.resolve("jobs"));
     Files.writeString(

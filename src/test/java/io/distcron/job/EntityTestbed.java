@@ -15,6 +15,7 @@ import io.distcron.placement.Placement;
 import io.distcron.run.Action;
 import io.distcron.run.RunOutcome;
 import io.distcron.run.RunStatus;
+import io.distcron.schedule.Calendar;
 import io.distcron.schedule.CatchUpPolicy;
 import io.distcron.schedule.OverlapPolicy;
 import io.distcron.schedule.RetryPolicy;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -165,6 +167,10 @@ final class EntityTestbed {
   final FakeMembers members = new FakeMembers();
   final Placement placement;
   final Map<String, Executor> executors = new LinkedHashMap<>();
+
+  /** The calendars the node knows: a test adds, changes and removes them. */
+  final Map<String, Calendar> calendars = new ConcurrentHashMap<>();
+
   private EventSourcedBehaviorTestKit<JobEntity.Command, JobEntity.Event, JobState> job;
 
   /** Where the entity's spans go; set before the entity is first used. */
@@ -197,7 +203,13 @@ final class EntityTestbed {
   }
 
   JobEntity.Deps deps(NodeFence fence) {
-    return new JobEntity.Deps(settings, clock, placement, fence, tracing);
+    return new JobEntity.Deps(
+        settings,
+        clock,
+        placement,
+        fence,
+        tracing,
+        name -> Optional.ofNullable(calendars.get(name)));
   }
 
   /** The entity under test, on a node that always holds its lease; made on first use. */
@@ -229,7 +241,7 @@ final class EntityTestbed {
       RetryPolicy retry) {
     return new JobSpec(
         name, "", Map.of(), schedule, "UTC", action, 60, true, overlap, catchUp, retry, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
   }
 
   /** {@code spec} restricted to the executors {@code target} selects. */
@@ -251,7 +263,8 @@ final class EntityTestbed {
         spec.endAt(),
         spec.managedBy(),
         target,
-        null);
+        spec.notifyRules(),
+        spec.excludeCalendars());
   }
 
   /** {@code node} publishes {@code labels} with its load. */

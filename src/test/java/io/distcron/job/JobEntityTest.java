@@ -138,7 +138,8 @@ class JobEntityTest {
         endAt,
         s.managedBy(),
         s.target(),
-        null);
+        s.notifyRules(),
+        s.excludeCalendars());
   }
 
   @Test

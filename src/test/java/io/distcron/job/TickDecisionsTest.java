@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -373,6 +374,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -394,6 +396,7 @@ class TickDecisionsTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -409,6 +412,7 @@ class TickDecisionsTest {
         true,
         null,
         catchUp,
+        null,
         null,
         null,
         null,
@@ -440,7 +444,8 @@ class TickDecisionsTest {
       CatchUpPolicy policy, CronSchedule schedule, Instant last, Instant now, boolean inPlace) {
     AtomicInteger n = new AtomicInteger();
     Supplier<String> ids = () -> "id-" + n.incrementAndGet();
-    return TickDecisions.catchUp(catchingUp(policy), schedule, last, now, inPlace, SELF, ids);
+    return TickDecisions.catchUp(
+        catchingUp(policy), schedule, last, now, inPlace, SELF, name -> Optional.empty(), ids);
   }
 
   private static Instant tickOf(JobEntity.Event e) {

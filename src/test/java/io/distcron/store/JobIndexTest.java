@@ -90,6 +90,7 @@ class JobIndexTest {
             null,
             null,
             null,
+            null,
             null);
     JobSpec noop =
         new JobSpec(
@@ -101,6 +102,7 @@ class JobIndexTest {
             new Action.Noop(),
             5,
             false,
+            null,
             null,
             null,
             null,
@@ -237,6 +239,7 @@ class JobIndexTest {
         new Action.Noop(),
         60,
         true,
+        null,
         null,
         null,
         null,

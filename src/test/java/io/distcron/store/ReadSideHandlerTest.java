@@ -89,6 +89,7 @@ class ReadSideHandlerTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -115,7 +116,8 @@ class ReadSideHandlerTest {
             null,
             null,
             null,
-            List.of(new NotifyRule("ops", List.of(AlertKind.FAILED, AlertKind.RECOVERED), null)));
+            List.of(new NotifyRule("ops", List.of(AlertKind.FAILED, AlertKind.RECOVERED), null)),
+            null);
     var fired = new JobEntity.RunFired("f1", T0, T0, RunReason.MANUAL, 1, "n:1", false, 7, 1, null);
     var failed =
         new JobEntity.RunFinished("f1", RunStatus.FAILED, 1, "exit code 1", T0.plusSeconds(1));
