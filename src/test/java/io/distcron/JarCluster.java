@@ -48,15 +48,22 @@ final class JarCluster implements AutoCloseable {
   private final String name;
   private final Path dir;
   private final String dbUrl;
+  private final Map<String, String> extraEnv;
   private final List<Node> nodes = new ArrayList<>();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   /** {@code dir}: logs and data directories. */
   JarCluster(String name, int size, Path dir, String dbUrl) {
+    this(name, size, dir, dbUrl, Map.of());
+  }
+
+  /** {@code env}: more settings for every node, as {@code DISTCRON_*} environment variables. */
+  JarCluster(String name, int size, Path dir, String dbUrl, Map<String, String> env) {
     this.name = name;
     this.dir = dir;
     this.dbUrl = dbUrl;
+    this.extraEnv = Map.copyOf(env);
     int[] ports = TestNodes.freePorts(3 * size);
     for (int i = 0; i < size; i++) {
       nodes.add(new Node(i + 1, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2]));
@@ -172,6 +179,7 @@ final class JarCluster implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
       env.keySet().removeIf(k -> k.startsWith("DISTCRON_"));
+      env.putAll(extraEnv);
       env.put("DISTCRON_DB_URL", dbUrl);
       env.put("DISTCRON_DB_USER", TestDatabases.POSTGRES_USER);
       env.put("DISTCRON_DB_PASSWORD", "");

@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 500 to the next {@code refuse} requests, holds the next {@code hang} requests unanswered until it
  * closes, and keeps what it accepted, refused and held.
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
   /** One request: its key header, whether its signature matched, its body. */
-  record Received(String key, boolean signed, JsonNode body) {}
+  public record Received(String key, boolean signed, JsonNode body) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,7 +33,7 @@ final class WebhookReceiver implements AutoCloseable {
   private final List<Received> accepted = new ArrayList<>();
   private final List<Received> refused = new ArrayList<>();
 
-  WebhookReceiver(String secret) {
+  public WebhookReceiver(String secret) {
     this.secret = secret;
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -82,31 +82,31 @@ final class WebhookReceiver implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
   }
 
-  void refuseNext(int n) {
+  public void refuseNext(int n) {
     refuse.set(n);
   }
 
-  void hangNext(int n) {
+  public void hangNext(int n) {
     hang.set(n);
   }
 
-  synchronized List<Received> held() {
+  public synchronized List<Received> held() {
     return List.copyOf(held);
   }
 
-  synchronized List<Received> accepted() {
+  public synchronized List<Received> accepted() {
     return List.copyOf(accepted);
   }
 
-  synchronized List<Received> refused() {
+  public synchronized List<Received> refused() {
     return List.copyOf(refused);
   }
 
-  synchronized List<Received> accepted(String job, String kind) {
+  public synchronized List<Received> accepted(String job, String kind) {
     return accepted.stream()
         .filter(r -> job.equals(r.body().path("job").asText()))
         .filter(r -> kind.equals(r.body().path("kind").asText()))
