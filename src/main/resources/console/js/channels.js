@@ -71,7 +71,7 @@ export async function channelsPage(main, ctx) {
 
   replace(main, h('section', {class: 'page'},
       h('div', {class: 'page-head'}, h('h1', null, 'Alert channels'),
-          button('Refresh', () => load().catch(shown), {action: 'refresh'})),
+          button('Refresh', () => load().catch(showFailure), {action: 'refresh'})),
       h('p', {class: 'muted'}, 'A job\'s notify rules send its alerts to these channels. A channel is ',
           'unhealthy after several failed sends in a row; alerts to it are sent again later.'),
       h('div', {class: 'card flush'},
@@ -92,7 +92,7 @@ export async function channelsPage(main, ctx) {
       : h('tr', {class: 'empty'}, h('td', {colspan: '6'}, 'No channels yet.')));
   }
 
-  function shown(e) {
+  function showFailure(e) {
     if (e.name !== 'AbortError') flash('error', e.message);
   }
 
@@ -120,7 +120,7 @@ export async function channelsPage(main, ctx) {
       tests.set(c.name, {delivered: false, error: e.message});
     }
     // The send changed the channel's health.
-    await load().catch(shown);
+    await load().catch(showFailure);
     redrawTest(c.name);
   }
 

@@ -891,6 +891,23 @@ class ConsoleBrowserTest {
       click(By.cssSelector(delete));
       waitFor(d -> d.findElements(By.cssSelector("tr[data-channel=console-hook]")).isEmpty());
       assertThat(api.get("/channels/console-hook").status()).isEqualTo(404);
+
+      // An email channel: its own fields, and the API's 400 at the recipient it names.
+      new Select(byId("ch-type")).selectByValue("email");
+      assertThat(byId("ch-url").isDisplayed()).isFalse();
+      type("ch-name", "console-mail");
+      type("ch-email-host", "smtp.example.org");
+      type("ch-email-from", "distcron@example.org");
+      type("ch-email-to", "oncall@example.org\nnot an address");
+      click(By.id("channel-save"));
+      waitForText(By.id("ch-email-to-error"), "email.to[1] is not a mail address");
+      retype("ch-email-to", "oncall@example.org");
+      click(By.id("channel-save"));
+      waitForText(
+          By.cssSelector("tr[data-channel=console-mail]"),
+          "from distcron@example.org via smtp.example.org:587 (starttls)");
+      assertThat(api.get("/channels/console-mail").json().get("email").get("to").toString())
+          .isEqualTo("[\"oncall@example.org\"]");
     } finally {
       receiver.stop(0);
     }
