@@ -11,6 +11,7 @@ import {clusterPage} from './cluster.js';
 import {auditPage} from './audit.js';
 import {tokensPage} from './tokens.js';
 import {calendarsPage} from './calendars.js';
+import {channelsPage} from './channels.js';
 
 /** What a page gets: an abort signal for its requests and timers that stop with it. */
 export class PageContext {
@@ -68,6 +69,7 @@ const ROUTES = [
   [/^\/audit$/, () => auditPage, 'audit'],
   [/^\/tokens$/, () => tokensPage, 'tokens'],
   [/^\/calendars$/, () => calendarsPage, 'calendars'],
+  [/^\/channels$/, () => channelsPage, 'channels'],
 ];
 
 let current = null;

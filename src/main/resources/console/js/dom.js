@@ -86,6 +86,7 @@ const STATUS_CLASS = {
   RUNNING: 'running', PENDING: 'pending', SKIPPED: 'muted',
   PAUSED: 'paused', DISABLED: 'muted', ENDED: 'muted', JOINING: 'pending', WEAKLY_UP: 'pending',
   LEAVING: 'warn', EXITING: 'warn', DOWN: 'bad', REMOVED: 'muted',
+  HEALTHY: 'ok', UNHEALTHY: 'bad', DELIVERED: 'ok', NOT_DELIVERED: 'bad',
 };
 
 export function statusClass(status) {

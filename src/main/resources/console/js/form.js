@@ -85,11 +85,14 @@ export async function formPage(main, ctx, editName) {
     targetSelector: textarea('target.nodeSelector', {rows: '2', class: 'mono', placeholder: 'zone=eu1\nhost=web1'}),
     excludeCalendars: input('excludeCalendars', {value: ((job && job.excludeCalendars) || []).join(', '),
       placeholder: 'holidays, nights', list: 'calendar-names', class: 'mono'}),
+    notify: textarea('notify', {rows: '2', class: 'mono', placeholder: 'ops: FAILED, LOST, RECOVERED\noncall: LATE lateAfter=PT10M'}),
   };
   // Text areas take their content as a value, never as markup.
   f.description.value = (job && job.description) || '';
   f.labels.value = linesOf(job && job.labels, '=');
   f.targetSelector.value = linesOf(job && job.target && job.target.nodeSelector, '=');
+  f.notify.value = ((job && job.notify) || [])
+      .map(r => `${r.channel}: ${r.on.join(', ')}${r.lateAfter ? ' lateAfter=' + r.lateAfter : ''}`).join('\n');
   if (job && job.shell) {
     f.shellCommand.value = job.shell.command || '';
     f.shellEnv.value = linesOf(job.shell.env, '=');
@@ -197,7 +200,11 @@ export async function formPage(main, ctx, editName) {
           h('h3', null, 'Calendars', h('span', {class: 'muted small'}, ' — times it must not fire in')),
           field('excludeCalendars', 'Exclude calendars', f.excludeCalendars,
               'Names, comma-separated (see Calendars): a tick in a time one of them excludes is SKIPPED.'),
-          calendarNames),
+          calendarNames,
+          h('h3', null, 'Alerts', h('span', {class: 'muted small'}, ' — who hears when it goes wrong')),
+          field('notify', 'Notify', f.notify,
+              'One rule per line, "channel: KINDS" (see Channels): FAILED, TIMED_OUT, LOST, MISSED, LATE,'
+              + ' RECOVERED; with LATE, lateAfter=PT5M says how late. Empty: the cluster\'s default rule only.')),
       h('div', {class: 'form-actions'},
           submit,
           h('a', {class: 'btn', href: editing ? route('jobs', editName) : '#/jobs'}, 'Cancel')));
@@ -317,6 +324,7 @@ export async function formPage(main, ctx, editName) {
       },
       target: {nodeSelector: parseLines(f.targetSelector.value, '=', 'target.nodeSelector')},
       excludeCalendars: f.excludeCalendars.value.split(',').map(n => n.trim()).filter(n => n),
+      notify: notifyRules(f.notify.value),
     };
     const kind = (form.querySelector('input[name=action]:checked') || {}).value;
     if (kind === 'shell') {
@@ -404,6 +412,25 @@ function parseLines(text, sep, field) {
     count++;
   }
   return count ? out : null;
+}
+
+/** "ops: FAILED, LOST" and "oncall: LATE lateAfter=PT5M" lines into the API's rules; the API judges names and kinds. */
+function notifyRules(text) {
+  const rules = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const at = line.indexOf(':');
+    if (at <= 0) throw new ApiError(400, `each line must be "channel: KINDS": "${line}"`, 'notify');
+    const rule = {channel: line.slice(0, at).trim(), on: []};
+    for (const word of line.slice(at + 1).split(/[\s,]+/).filter(Boolean)) {
+      const late = word.match(/^lateAfter=(.+)$/i);
+      if (late) rule.lateAfter = isoDuration(late[1]);
+      else rule.on.push(word.toUpperCase());
+    }
+    rules.push(rule);
+  }
+  return rules;
 }
 
 function int(input, field) {

@@ -142,6 +142,7 @@ export async function jobPage(main, ctx, name) {
             fact('Catch-up', job.catchUp
               ? `${job.catchUp.policy}, window ${job.catchUp.window}, at most ${job.catchUp.maxRuns} runs` : '—'),
             fact('Retry', retryText(job.retry)),
+            fact('Alerts', notifyView(job.notify)),
             fact('Last tick', time(job.lastScheduled, {rel: true}))));
   }
 
@@ -299,6 +300,14 @@ function actionView(job) {
           ? h('div', {class: 'small muted'}, 'expects ' + job.http.expectStatus.join(', ')) : null);
   }
   return h('span', {class: 'muted'}, 'no-op (records the tick only)');
+}
+
+/** The job's notify rules, each to its channel; none: only the cluster's default rule, if any, applies. */
+function notifyView(rules) {
+  if (!rules || !rules.length) return h('span', {class: 'muted', id: 'job-notify'}, 'no rules of its own');
+  return h('ul', {class: 'notify-rules', id: 'job-notify'}, rules.map(r => h('li', {dataset: {channel: r.channel}},
+      h('a', {href: '#/channels'}, r.channel), ': ', h('code', null, r.on.join(', ')),
+      r.lateAfter ? h('span', {class: 'muted'}, ` (late after ${r.lateAfter})`) : null)));
 }
 
 function nextFires(job) {

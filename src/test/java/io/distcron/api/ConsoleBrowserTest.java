@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.distcron.ApiClient;
 import io.distcron.Await;
 import io.distcron.Node;
 import io.distcron.TestNodes;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +27,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -775,6 +778,153 @@ class ConsoleBrowserTest {
     click(By.cssSelector(delete));
     waitForText(By.id("flash"), "console-closed");
     assertThat(api.get("/calendars/console-holidays").status()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(13)
+  void managesAlertChannelsAndTestSendsThem() throws IOException {
+    List<String> received = new CopyOnWriteArrayList<>();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          received.add(exchange.getRequestURI().getPath());
+          // "/broken" refuses, so its channel's failures can be watched.
+          int status = exchange.getRequestURI().getPath().equals("/broken") ? 500 : 200;
+          exchange.sendResponseHeaders(status, -1);
+          exchange.close();
+        });
+    receiver.start();
+    String base = "http://127.0.0.1:" + receiver.getAddress().getPort();
+    try {
+      open("channels");
+      waitFor(
+          d ->
+              d.findElement(By.cssSelector("a[data-nav=channels]"))
+                  .getAttribute("class")
+                  .contains("active"));
+      type("ch-name", "console-hook");
+      type("ch-url", "ftp://nowhere");
+      type("ch-secret", "s3cret");
+      click(By.id("channel-save"));
+      waitForText(By.id("ch-url-error"), "absolute http:// or https:// URL");
+      retype("ch-url", base + "/hook");
+      click(By.id("channel-save"));
+      waitForText(By.cssSelector("tr[data-channel=console-hook]"), base + "/hook");
+      assertThat(healthOf("console-hook")).isEqualTo("HEALTHY");
+      assertThat(api.get("/channels/console-hook").json().get("secretSet").asBoolean()).isTrue();
+
+      // Edited with the secret left empty: the stored one stays.
+      click(By.cssSelector("tr[data-channel=console-hook] button[data-action=edit]"));
+      waitFor(d -> byId("ch-name").getAttribute("value").equals("console-hook"));
+      assertThat(byId("ch-secret").getAttribute("value")).isEmpty();
+      click(By.id("channel-save"));
+      waitForText(By.id("flash"), "Saved channel console-hook");
+      assertThat(api.get("/channels/console-hook").json().get("secretSet").asBoolean()).isTrue();
+
+      click(By.cssSelector("tr[data-channel=console-hook] button[data-action=test]"));
+      assertThat(testResultOf("console-hook")).isEqualTo("DELIVERED");
+      assertThat(received).containsExactly("/hook");
+
+      // A channel that refuses: the error is shown, and after 3 failures in a row it is unhealthy.
+      assertThat(
+              api.put(
+                      "/channels/console-broken",
+                      "{\"type\": \"slack\", \"url\": \"" + base + "/broken\"}")
+                  .status())
+          .isEqualTo(201);
+      open("channels");
+      for (int failures = 1; failures <= 3; failures++) {
+        click(By.cssSelector("tr[data-channel=console-broken] button[data-action=test]"));
+        String seen = failures + " failed send";
+        waitForText(By.cssSelector("tr[data-channel=console-broken] td.health"), seen);
+      }
+      assertThat(testResultOf("console-broken")).isEqualTo("NOT_DELIVERED");
+      assertThat(byCss("tr[data-channel=console-broken] td.test-result").getText()).contains("500");
+      assertThat(byCss("tr[data-channel=console-broken] .last-error").getText()).contains("500");
+      assertThat(healthOf("console-broken")).isEqualTo("UNHEALTHY");
+      assertThat(healthOf("console-hook")).isEqualTo("HEALTHY");
+      screenshot("channels.png");
+
+      // A job's rule keeps it: the job page shows the rule, and Delete says which job.
+      create(
+          "{\"name\": \"console-alerting\", \"schedule\": \"@yearly\", \"noop\": {},"
+              + " \"notify\": [{\"channel\": \"console-hook\", \"on\": [\"FAILED\", \"LATE\"],"
+              + " \"lateAfter\": \"PT5M\"}]}");
+      open("jobs/console-alerting");
+      waitForText(By.cssSelector("#job-notify li[data-channel=console-hook]"), "FAILED, LATE");
+      assertThat(byId("job-notify").getText()).contains("late after PT5M");
+      open("jobs/console-alerting/edit");
+      waitFor(
+          d ->
+              byId("f-notify")
+                  .getAttribute("value")
+                  .equals("console-hook: FAILED, LATE lateAfter=PT5M"));
+      retype("f-notify", "console-hook: FAILED\nconsole-nope: LOST");
+      click(By.id("save-job"));
+      waitForText(By.id("err-notify"), "no channel 'console-nope'");
+      retype("f-notify", "console-hook: failed, lost");
+      click(By.id("save-job"));
+      waitFor(ExpectedConditions.urlContains("#/jobs/console-alerting"));
+      assertThat(api.get("/jobs/console-alerting").json().get("notify").toString())
+          .isEqualTo("[{\"channel\":\"console-hook\",\"on\":[\"FAILED\",\"LOST\"]}]");
+      Await.until(
+          WAIT,
+          "the job index to list the job",
+          () -> api.get("/jobs?limit=500").body().contains("console-alerting"));
+      open("channels");
+      String delete = "tr[data-channel=console-hook] button[data-action=delete]";
+      click(By.cssSelector(delete));
+      waitForText(By.cssSelector(delete), "Really");
+      click(By.cssSelector(delete));
+      waitForText(By.id("flash"), "console-alerting");
+      assertThat(api.get("/channels/console-hook").status()).isEqualTo(200);
+
+      assertThat(api.delete("/jobs/console-alerting").status()).isEqualTo(204);
+      Await.until(
+          WAIT,
+          "the job index to drop the job",
+          () -> !api.get("/jobs?limit=500").body().contains("console-alerting"));
+      click(By.cssSelector(delete));
+      waitForText(By.cssSelector(delete), "Really");
+      click(By.cssSelector(delete));
+      waitFor(d -> d.findElements(By.cssSelector("tr[data-channel=console-hook]")).isEmpty());
+      assertThat(api.get("/channels/console-hook").status()).isEqualTo(404);
+
+      // An email channel: its own fields, and the API's 400 at the recipient it names.
+      new Select(byId("ch-type")).selectByValue("email");
+      assertThat(byId("ch-url").isDisplayed()).isFalse();
+      type("ch-name", "console-mail");
+      type("ch-email-host", "smtp.example.org");
+      type("ch-email-from", "distcron@example.org");
+      type("ch-email-to", "oncall@example.org\nnot an address");
+      click(By.id("channel-save"));
+      waitForText(By.id("ch-email-to-error"), "email.to[1] is not a mail address");
+      retype("ch-email-to", "oncall@example.org");
+      click(By.id("channel-save"));
+      waitForText(
+          By.cssSelector("tr[data-channel=console-mail]"),
+          "from distcron@example.org via smtp.example.org:587 (starttls)");
+      assertThat(api.get("/channels/console-mail").json().get("email").get("to").toString())
+          .isEqualTo("[\"oncall@example.org\"]");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  private static String healthOf(String channel) {
+    return byCss("tr[data-channel=" + channel + "] td.health .badge").getAttribute("data-status");
+  }
+
+  /** Waits for the test send's outcome in the channel's row. */
+  private static String testResultOf(String channel) {
+    return waitFor(
+        d -> {
+          List<WebElement> b =
+              d.findElements(By.cssSelector("td[data-test-result=" + channel + "] .badge"));
+          return b.isEmpty() ? null : b.get(0).getAttribute("data-status");
+        });
   }
 
   private static HttpResponse<String> call(
