@@ -115,7 +115,7 @@ final class ApplyRoutes {
       return complete(refused(400, why, owner, dryRun, invalid));
     }
     return completeWithFuture(
-        missingChannels(specs)
+        missingReferences(specs)
             .thenCompose(
                 missing ->
                     missing.isEmpty()
@@ -123,41 +123,71 @@ final class ApplyRoutes {
                         : CompletableFuture.completedFuture(
                             refused(
                                 400,
-                                missing.size() + " jobs name channels that do not exist",
+                                missing.size()
+                                    + " jobs name channels or calendars that do not exist",
                                 owner,
                                 dryRun,
                                 missing))));
   }
 
-  /** The jobs whose rules name a channel that does not exist, each with its first such rule. */
-  private CompletionStage<List<Dtos.ApplyItem>> missingChannels(List<JobSpec> specs) {
-    List<String> named =
+  /**
+   * The jobs that name a channel or a calendar that does not exist, each with its first such name:
+   * refused as a single job's create refuses them.
+   */
+  private CompletionStage<List<Dtos.ApplyItem>> missingReferences(List<JobSpec> specs) {
+    List<String> channelNames =
         specs.stream()
             .flatMap(s -> s.notifyRules().stream().map(NotifyRule::channel))
             .distinct()
             .toList();
-    if (named.isEmpty()) return CompletableFuture.completedFuture(List.of());
+    List<String> calendarNames =
+        specs.stream().flatMap(s -> s.excludeCalendars().stream()).distinct().toList();
+    if (channelNames.isEmpty() && calendarNames.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
     return stores.async(
         () -> {
-          List<String> existing = channels.existing(named);
+          Set<String> channelsThere =
+              new HashSet<>(channelNames.isEmpty() ? List.of() : channels.existing(channelNames));
+          Set<String> calendarsThere = new HashSet<>();
+          for (String name : calendarNames) {
+            if (stores.calendars().find(name).isPresent()) calendarsThere.add(name);
+          }
           List<Dtos.ApplyItem> missing = new ArrayList<>();
           for (int i = 0; i < specs.size(); i++) {
-            List<NotifyRule> rules = specs.get(i).notifyRules();
-            for (int j = 0; j < rules.size(); j++) {
-              String channel = rules.get(j).channel();
-              if (existing.contains(channel)) continue;
-              missing.add(
-                  new Dtos.ApplyItem(
-                      specs.get(i).name(),
-                      "invalid",
-                      "jobs[" + i + "].notify[" + j + "].channel",
-                      "no channel '" + channel + "'",
-                      null));
-              break;
-            }
+            Dtos.ApplyItem item = firstMissing(i, specs.get(i), channelsThere, calendarsThere);
+            if (item != null) missing.add(item);
           }
           return missing;
         });
+  }
+
+  private static Dtos.ApplyItem firstMissing(
+      int i, JobSpec spec, Set<String> channels, Set<String> calendars) {
+    List<NotifyRule> rules = spec.notifyRules();
+    for (int j = 0; j < rules.size(); j++) {
+      String channel = rules.get(j).channel();
+      if (!channels.contains(channel)) {
+        return new Dtos.ApplyItem(
+            spec.name(),
+            "invalid",
+            "jobs[" + i + "].notify[" + j + "].channel",
+            "no channel '" + channel + "'",
+            null);
+      }
+    }
+    List<String> excluded = spec.excludeCalendars();
+    for (int j = 0; j < excluded.size(); j++) {
+      if (!calendars.contains(excluded.get(j))) {
+        return new Dtos.ApplyItem(
+            spec.name(),
+            "invalid",
+            "jobs[" + i + "].excludeCalendars[" + j + "]",
+            "calendar '" + excluded.get(j) + "' not found",
+            null);
+      }
+    }
+    return null;
   }
 
   private CompletionStage<HttpResponse> applyValid(

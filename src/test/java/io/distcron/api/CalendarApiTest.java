@@ -127,6 +127,24 @@ class CalendarApiTest {
     assertThat(created.json().get("excludeCalendars").toString()).isEqualTo("[\"used\"]");
     assertThat(api.put("/jobs/uses", job("uses", "[\"nope\"]")).json().get("field").asText())
         .isEqualTo("excludeCalendars[0]");
+    // A bulk apply refuses them as a create does, and applies nothing.
+    String apply =
+        "{\"managedBy\": \"git:cal\", \"jobs\": ["
+            + job("applied-ok", "[\"used\"]")
+            + ", "
+            + job("applied-bad", "[\"used\", \"nope\"]")
+            + "]}";
+    ApiClient.Response refused = api.post("/apply", apply);
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().get("jobs").toString())
+        .contains("jobs[1].excludeCalendars[1]", "calendar 'nope' not found")
+        .doesNotContain("applied-ok\",\"outcome\":\"created");
+    assertThat(api.get("/jobs/applied-ok").status()).isEqualTo(404);
+    ApiClient.Response applied =
+        api.post("/apply", apply.replace("[\"used\", \"nope\"]", "[\"used\"]"));
+    assertThat(applied.status()).as(applied.body()).isEqualTo(200);
+    assertThat(api.get("/jobs/applied-bad").json().get("excludeCalendars").toString())
+        .isEqualTo("[\"used\"]");
   }
 
   @Test
