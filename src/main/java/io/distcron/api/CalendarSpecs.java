@@ -24,13 +24,7 @@ final class CalendarSpecs {
 
   /** {@code pathName}: the name in the URL of a PUT, null for a POST. */
   static Calendar toCalendar(Dtos.CalendarRequest r, String pathName) {
-    String name = r.name() != null ? r.name() : pathName;
-    if (name == null || name.isBlank()) throw ApiError.badRequest("name", "name is required");
-    if (pathName != null && !pathName.equals(name)) {
-      throw ApiError.badRequest(
-          "name", "name '" + name + "' does not match the URL's '" + pathName + "'");
-    }
-    JobSpecs.checkName(name);
+    String name = JobSpecs.nameOf(r.name(), pathName);
     Inputs.text(r.description(), "description", MAX_DESCRIPTION);
     String zone = zone(r.timezone());
     List<LocalDate> dates = dates(r.dates());

@@ -1,7 +1,6 @@
 package io.distcron.api;
 
 import io.distcron.alert.Channel;
-import io.distcron.job.JobSpec;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.net.URI;
@@ -23,17 +22,7 @@ final class ChannelSpecs {
 
   /** {@code pathName}: the name in a PUT's URL, null for a POST. */
   static Channel toChannel(Dtos.ChannelRequest r, String pathName) {
-    String name = r.name() != null ? r.name() : pathName;
-    if (name == null || name.isBlank()) throw ApiError.badRequest("name", "name is required");
-    if (pathName != null && !pathName.equals(name)) {
-      throw ApiError.badRequest(
-          "name", "name '" + name + "' does not match the URL's '" + pathName + "'");
-    }
-    if (!JobSpec.NAME.matcher(name).matches()) {
-      throw ApiError.badRequest(
-          "name",
-          "name must match [a-z0-9][a-z0-9._-]{0,99}: lower-case letters, digits, '.', '_', '-'");
-    }
+    String name = JobSpecs.nameOf(r.name(), pathName);
     if (r.type() == null) {
       throw ApiError.badRequest("type", "type is required: webhook, slack or email");
     }

@@ -81,13 +81,7 @@ final class JobSpecs {
    * schedule must fire after.
    */
   static JobSpec toSpec(Dtos.JobRequest r, String pathName, Instant now) {
-    String name = r.name() != null ? r.name() : pathName;
-    if (name == null || name.isBlank()) throw ApiError.badRequest("name", "name is required");
-    if (pathName != null && !pathName.equals(name)) {
-      throw ApiError.badRequest(
-          "name", "name '" + name + "' does not match the URL's '" + pathName + "'");
-    }
-    checkName(name);
+    String name = nameOf(r.name(), pathName);
     Inputs.text(r.description(), "description", MAX_DESCRIPTION);
     checkLabels(r.labels());
     String zone = zone(r.timezone());
@@ -259,6 +253,21 @@ final class JobSpecs {
       throw ApiError.badRequest(
           field, field + " must be one of " + Arrays.toString(type.getEnumConstants()));
     }
+  }
+
+  /**
+   * The name a job, calendar or channel is written under: the body's, else the URL's (a PUT); both
+   * given must agree, and it must be a valid name.
+   */
+  static String nameOf(String given, String pathName) {
+    String name = given != null ? given : pathName;
+    if (name == null || name.isBlank()) throw ApiError.badRequest("name", "name is required");
+    if (pathName != null && !pathName.equals(name)) {
+      throw ApiError.badRequest(
+          "name", "name '" + name + "' does not match the URL's '" + pathName + "'");
+    }
+    checkName(name);
+    return name;
   }
 
   static void checkName(String name) {
