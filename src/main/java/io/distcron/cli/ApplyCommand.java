@@ -98,6 +98,11 @@ final class ApplyCommand extends ApiCommand {
   static String defaultOwner(String file) {
     Path name = Path.of(file).toAbsolutePath().normalize().getFileName();
     String base = name == null ? "root" : name.toString();
-    return "file:" + base.replaceAll("[^A-Za-z0-9._:/@+=-]", "-");
+    return ownerOf("file:" + base);
+  }
+
+  /** {@code text} in the characters the server allows an owner ({@code managedBy}) to hold. */
+  static String ownerOf(String text) {
+    return text.replaceAll("[^A-Za-z0-9._:/@+=-]", "-");
   }
 }

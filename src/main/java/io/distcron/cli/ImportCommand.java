@@ -105,9 +105,7 @@ final class ImportCommand extends GroupCommand {
 
     /** One owner per file and host, in the characters an owner may hold, at most 200. */
     private static String owner(String host, Path file) {
-      String owner =
-          ("crontab:" + (host == null ? "any" : host) + ":" + file)
-              .replaceAll("[^A-Za-z0-9._:/@+=-]", "-");
+      String owner = ApplyCommand.ownerOf("crontab:" + (host == null ? "any" : host) + ":" + file);
       return owner.length() <= 200 ? owner : owner.substring(owner.length() - 200);
     }
   }
